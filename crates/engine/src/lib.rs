@@ -1,0 +1,13 @@
+//! The VRNN gene-clustering engine: everything that computes, nothing that knows about the
+//! browser. The web worker and the command-line tool are thin fronts over these calls.
+
+pub mod backend;
+pub mod export;
+pub mod ingest;
+pub mod model;
+pub mod train;
+
+pub use ingest::{read_csv, Dataset, IngestError, IngestOptions};
+pub use model::{Vrnn, VrnnConfig};
+pub use train::{EpochLosses, TrainConfig, Trainer};
+pub use burn;

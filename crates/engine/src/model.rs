@@ -1,0 +1,336 @@
+//! The reference VRNN (spec section 3) and its loss (section 4), exactly as the published
+//! PyTorch code computes them, so that the golden test can compare every number.
+//!
+//! Linear layers are burn's (weights stored `[in, out]`, PyTorch's are `[out, in]`); the LSTM
+//! cell is written here because the reference's `nn.LSTMCell` has two bias vectors (`bias_ih`
+//! and `bias_hh`) that Adam updates separately, which burn's LSTM does not model.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::{relu, sigmoid, tanh};
+use burn::tensor::{Device, Distribution, Tensor};
+
+/// Sizes of the reference model.
+#[derive(Config, Debug, PartialEq)]
+pub struct VrnnConfig {
+    #[config(default = 1)]
+    pub x_dim: usize,
+    #[config(default = 32)]
+    pub h_dim: usize,
+    #[config(default = 64)]
+    pub z_dim: usize,
+    /// Width of the hidden layers of encoder, prior and decoder.
+    #[config(default = 64)]
+    pub width: usize,
+}
+
+/// `torch.nn.LSTMCell`: gates `i, f, g, o` stacked along the output dimension.
+#[derive(Module, Debug)]
+pub struct LstmCell {
+    /// `[input, 4 h]` (the transpose of PyTorch's `weight_ih`).
+    pub weight_ih: Param<Tensor<2>>,
+    /// `[h, 4 h]`.
+    pub weight_hh: Param<Tensor<2>>,
+    pub bias_ih: Param<Tensor<1>>,
+    pub bias_hh: Param<Tensor<1>>,
+}
+
+impl LstmCell {
+    /// PyTorch's init: every weight and bias `U(-1/sqrt(h), 1/sqrt(h))`.
+    pub fn init(input: usize, hidden: usize, device: &Device) -> Self {
+        let k = 1.0 / (hidden as f64).sqrt();
+        let u = Distribution::Uniform(-k, k);
+        Self {
+            weight_ih: Param::from_tensor(Tensor::random([input, 4 * hidden], u, device)),
+            weight_hh: Param::from_tensor(Tensor::random([hidden, 4 * hidden], u, device)),
+            bias_ih: Param::from_tensor(Tensor::random([4 * hidden], u, device)),
+            bias_hh: Param::from_tensor(Tensor::random([4 * hidden], u, device)),
+        }
+    }
+
+    /// One step; `x` is `[batch, input]`, `h` and `c` are `[batch, hidden]`.
+    pub fn forward(&self, x: Tensor<2>, h: Tensor<2>, c: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let hidden = h.dims()[1];
+        let bias = (self.bias_ih.val() + self.bias_hh.val()).unsqueeze::<2>();
+        let gates = x.matmul(self.weight_ih.val()) + h.matmul(self.weight_hh.val()) + bias;
+        let mut chunks = gates.split(hidden, 1).into_iter();
+        let (i, f, g, o) = (
+            sigmoid(chunks.next().unwrap()),
+            sigmoid(chunks.next().unwrap()),
+            tanh(chunks.next().unwrap()),
+            sigmoid(chunks.next().unwrap()),
+        );
+        let c = f * c + i * g;
+        let h = o * tanh(c.clone());
+        (h, c)
+    }
+}
+
+/// The reference VRNN with an LSTM recurrence.
+#[derive(Module, Debug)]
+pub struct Vrnn {
+    pub enc1: Linear,
+    pub enc2: Linear,
+    pub enc_mean: Linear,
+    pub enc_logvar: Linear,
+    pub prior1: Linear,
+    pub prior2: Linear,
+    pub prior_mean: Linear,
+    pub prior_logvar: Linear,
+    pub lstm: LstmCell,
+    pub dec1: Linear,
+    pub dec2: Linear,
+}
+
+impl VrnnConfig {
+    /// A model with PyTorch's default initialisation.
+    pub fn init(&self, device: &Device) -> Vrnn {
+        let lin = |i, o| LinearConfig::new(i, o).init(device);
+        let (x, h, z, w) = (self.x_dim, self.h_dim, self.z_dim, self.width);
+        Vrnn {
+            enc1: lin(h + x, w),
+            enc2: lin(w, w),
+            enc_mean: lin(w, z),
+            enc_logvar: lin(w, z),
+            prior1: lin(h, w),
+            prior2: lin(w, w),
+            prior_mean: lin(w, z),
+            prior_logvar: lin(w, z),
+            lstm: LstmCell::init(x + z, h, device),
+            dec1: lin(h + z, w),
+            dec2: lin(w, x),
+        }
+    }
+}
+
+/// Everything one forward pass produces, each `[batch, T, dim]`.
+#[derive(Debug, Clone)]
+pub struct VrnnOutput {
+    pub x_mean: Tensor<3>,
+    pub mu_q: Tensor<3>,
+    pub logvar_q: Tensor<3>,
+    pub mu_p: Tensor<3>,
+    pub logvar_p: Tensor<3>,
+    pub z: Tensor<3>,
+}
+
+/// The loss and its two parts, each averaged over the batch.
+#[derive(Debug, Clone)]
+pub struct VrnnLoss {
+    pub loss: Tensor<1>,
+    pub recon: Tensor<1>,
+    pub kl: Tensor<1>,
+}
+
+impl Vrnn {
+    pub fn h_dim(&self) -> usize {
+        self.lstm.weight_hh.dims()[0]
+    }
+
+    pub fn z_dim(&self) -> usize {
+        self.enc_mean.weight.dims()[1]
+    }
+
+    /// Runs the VRNN over `x` (`[batch, T, x_dim]`) with reparameterisation noise `eps`
+    /// (`[batch, T, z_dim]`); the caller owns the noise so that runs are reproducible.
+    pub fn forward(&self, x: Tensor<3>, eps: Tensor<3>) -> VrnnOutput {
+        let [batch, steps, x_dim] = x.dims();
+        let z_dim = self.z_dim();
+        let device = x.device();
+        let mut h = Tensor::<2>::zeros([batch, self.h_dim()], &device);
+        let mut c = h.clone();
+        let mut outs: [Vec<Tensor<2>>; 6] = Default::default();
+        for t in 0..steps {
+            let x_t = x.clone().narrow(1, t, 1).reshape([batch, x_dim]);
+            let eps_t = eps.clone().narrow(1, t, 1).reshape([batch, z_dim]);
+
+            let e = relu(self.enc1.forward(Tensor::cat(vec![h.clone(), x_t.clone()], 1)));
+            let e = relu(self.enc2.forward(e));
+            let mu_q = self.enc_mean.forward(e.clone());
+            let logvar_q = self.enc_logvar.forward(e);
+
+            let p = relu(self.prior1.forward(h.clone()));
+            let p = relu(self.prior2.forward(p));
+            let mu_p = self.prior_mean.forward(p.clone());
+            let logvar_p = self.prior_logvar.forward(p);
+
+            let z = mu_q.clone() + logvar_q.clone().mul_scalar(0.5).exp() * eps_t;
+            let (h_new, c_new) = self.lstm.forward(Tensor::cat(vec![x_t, z.clone()], 1), h, c);
+            h = h_new;
+            c = c_new;
+
+            let d = relu(self.dec1.forward(Tensor::cat(vec![h.clone(), z.clone()], 1)));
+            let x_mean = self.dec2.forward(d);
+
+            for (slot, v) in outs.iter_mut().zip([x_mean, mu_q, logvar_q, mu_p, logvar_p, z]) {
+                slot.push(v);
+            }
+        }
+        let [x_mean, mu_q, logvar_q, mu_p, logvar_p, z] = outs.map(|v| Tensor::stack(v, 1));
+        VrnnOutput {
+            x_mean,
+            mu_q,
+            logvar_q,
+            mu_p,
+            logvar_p,
+            z,
+        }
+    }
+}
+
+/// Spec section 4: Gaussian reconstruction with unit variance (no `log 2π`), plus `beta` times
+/// the KL divergence of the posterior from the learned prior, summed over time, averaged over
+/// the batch.
+pub fn vrnn_loss(x: Tensor<3>, out: &VrnnOutput, beta: f64) -> VrnnLoss {
+    let batch = x.dims()[0] as f64;
+    let recon = (x - out.x_mean.clone()).powi_scalar(2).mul_scalar(0.5).sum();
+    let kl_terms = (out.logvar_p.clone() - out.logvar_q.clone()).mul_scalar(0.5)
+        + (out.logvar_q.clone().exp() + (out.mu_q.clone() - out.mu_p.clone()).powi_scalar(2))
+            / out.logvar_p.clone().exp().mul_scalar(2.0)
+        - 0.5;
+    let kl = kl_terms.sum();
+    let recon = recon.div_scalar(batch);
+    let kl = kl.div_scalar(batch);
+    let loss = recon.clone() + kl.clone().mul_scalar(beta);
+    VrnnLoss { loss, recon, kl }
+}
+
+/// Named tensors in PyTorch's layout (`Linear` weights `[out, in]`), as `(shape, values)`:
+/// the reference's `state_dict`, so weights can move between the two implementations.
+pub type TorchTensors = std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>;
+
+const LINEARS: [&str; 10] = [
+    "enc1",
+    "enc2",
+    "enc_mean",
+    "enc_logvar",
+    "prior1",
+    "prior2",
+    "prior_mean",
+    "prior_logvar",
+    "dec1",
+    "dec2",
+];
+
+fn torch_get<'a>(t: &'a TorchTensors, name: &str) -> Result<&'a (Vec<usize>, Vec<f32>), String> {
+    t.get(name).ok_or_else(|| format!("missing tensor \"{name}\""))
+}
+
+fn tensor_from<const D: usize>(
+    t: &TorchTensors,
+    name: &str,
+    device: &Device,
+) -> Result<Tensor<D>, String> {
+    let (shape, values) = torch_get(t, name)?;
+    if shape.len() != D || shape.iter().product::<usize>() != values.len() {
+        return Err(format!("tensor \"{name}\" has shape {shape:?}, expected rank {D}"));
+    }
+    let shape: [usize; D] = shape.clone().try_into().expect("rank checked");
+    Ok(Tensor::from_data(burn::tensor::TensorData::new(values.clone(), shape), device))
+}
+
+impl Vrnn {
+    /// The model's linear layers with their PyTorch names.
+    pub fn linears(&self) -> [(&'static str, &Linear); 10] {
+        let l = [
+            &self.enc1,
+            &self.enc2,
+            &self.enc_mean,
+            &self.enc_logvar,
+            &self.prior1,
+            &self.prior2,
+            &self.prior_mean,
+            &self.prior_logvar,
+            &self.dec1,
+            &self.dec2,
+        ];
+        std::array::from_fn(|i| (LINEARS[i], l[i]))
+    }
+
+    /// Builds the model from a PyTorch `state_dict` of the reference.
+    pub fn from_torch(t: &TorchTensors, device: &Device) -> Result<Vrnn, String> {
+        let lin = |name: &str| -> Result<Linear, String> {
+            let w: Tensor<2> = tensor_from(t, &format!("{name}.weight"), device)?;
+            let b: Tensor<1> = tensor_from(t, &format!("{name}.bias"), device)?;
+            Ok(Linear {
+                weight: Param::from_tensor(w.transpose()),
+                bias: Some(Param::from_tensor(b)),
+            })
+        };
+        let lstm_w = |name: &str| -> Result<Param<Tensor<2>>, String> {
+            Ok(Param::from_tensor(tensor_from::<2>(t, name, device)?.transpose()))
+        };
+        let lstm_b = |name: &str| -> Result<Param<Tensor<1>>, String> {
+            Ok(Param::from_tensor(tensor_from::<1>(t, name, device)?))
+        };
+        Ok(Vrnn {
+            enc1: lin("enc1")?,
+            enc2: lin("enc2")?,
+            enc_mean: lin("enc_mean")?,
+            enc_logvar: lin("enc_logvar")?,
+            prior1: lin("prior1")?,
+            prior2: lin("prior2")?,
+            prior_mean: lin("prior_mean")?,
+            prior_logvar: lin("prior_logvar")?,
+            lstm: LstmCell {
+                weight_ih: lstm_w("lstm.weight_ih")?,
+                weight_hh: lstm_w("lstm.weight_hh")?,
+                bias_ih: lstm_b("lstm.bias_ih")?,
+                bias_hh: lstm_b("lstm.bias_hh")?,
+            },
+            dec1: lin("dec1")?,
+            dec2: lin("dec2")?,
+        })
+    }
+
+    /// Walks every parameter with its PyTorch name; `read` gets 2-D weights already transposed
+    /// to PyTorch's layout.
+    fn walk_torch(
+        &self,
+        mut read2: impl FnMut(&Param<Tensor<2>>) -> Option<Tensor<2>>,
+        mut read1: impl FnMut(&Param<Tensor<1>>) -> Option<Tensor<1>>,
+    ) -> TorchTensors {
+        let mut out = TorchTensors::new();
+        let mut put2 = |name: String, p: &Param<Tensor<2>>, out: &mut TorchTensors| {
+            if let Some(t) = read2(p) {
+                out.insert(name, host(t.transpose()));
+            }
+        };
+        for (name, l) in self.linears() {
+            put2(format!("{name}.weight"), &l.weight, &mut out);
+        }
+        put2("lstm.weight_ih".into(), &self.lstm.weight_ih, &mut out);
+        put2("lstm.weight_hh".into(), &self.lstm.weight_hh, &mut out);
+        let mut put1 = |name: String, p: &Param<Tensor<1>>, out: &mut TorchTensors| {
+            if let Some(t) = read1(p) {
+                out.insert(name, host(t));
+            }
+        };
+        for (name, l) in self.linears() {
+            if let Some(b) = &l.bias {
+                put1(format!("{name}.bias"), b, &mut out);
+            }
+        }
+        put1("lstm.bias_ih".into(), &self.lstm.bias_ih, &mut out);
+        put1("lstm.bias_hh".into(), &self.lstm.bias_hh, &mut out);
+        out
+    }
+
+    /// The weights as the reference's `state_dict`. Reads synchronously: native only.
+    pub fn to_torch(&self) -> TorchTensors {
+        self.walk_torch(|p| Some(p.val()), |p| Some(p.val()))
+    }
+
+    /// The gradients of every parameter, named and laid out as PyTorch's. Native only.
+    pub fn grads_to_torch(&self, grads: &burn::optim::GradientsParams) -> TorchTensors {
+        self.walk_torch(|p| grads.get::<2>(p.id), |p| grads.get::<1>(p.id))
+    }
+}
+
+/// Reads a tensor to the host (synchronously, so never on the WebGPU path).
+pub fn host<const D: usize>(t: Tensor<D>) -> (Vec<usize>, Vec<f32>) {
+    let shape = t.dims().to_vec();
+    let values = t.into_data().try_into_vec_as::<f32>().unwrap_or_default();
+    (shape, values)
+}

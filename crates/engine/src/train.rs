@@ -1,0 +1,268 @@
+//! The reference training loop (spec section 5), driven one batch at a time so that the
+//! browser worker can yield to its event loop (and see a Cancel) between batches, while the
+//! CLI simply loops. Losses are read back once per epoch, asynchronously, because a blocking
+//! read panics on WebGPU.
+
+use burn::config::Config;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::model::{vrnn_loss, Vrnn, VrnnConfig};
+
+/// Every hyper-parameter of a training run; defaults are the reference's.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainConfig {
+    #[config(default = 2000)]
+    pub epochs: usize,
+    #[config(default = 400)]
+    pub batch_size: usize,
+    #[config(default = 1e-4)]
+    pub lr: f64,
+    #[config(default = 1e-6)]
+    pub beta: f64,
+    /// Gradients are scaled so that their global L2 norm over all parameters is at most this.
+    #[config(default = 5.0)]
+    pub clip_norm: f64,
+    #[config(default = 0.2)]
+    pub test_fraction: f64,
+    #[config(default = 42)]
+    pub seed: u64,
+    #[config(default = "VrnnConfig::new()")]
+    pub model: VrnnConfig,
+}
+
+/// Adam exactly as `torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8)`; burn's default epsilon
+/// is 1e-5, and its built-in clipping works per tensor, so clipping is done by
+/// [`clip_global_norm`] instead.
+pub fn reference_adam() -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .init()
+}
+
+/// Sum of squares of every parameter's gradient, as a one-element tensor.
+struct SquaredNorm<'a> {
+    grads: &'a GradientsParams,
+    total: Option<Tensor<1>>,
+}
+
+impl ModuleVisitor for SquaredNorm<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.grads.get::<D>(param.id) {
+            let s = g.square().sum();
+            self.total = Some(match self.total.take() {
+                Some(t) => t + s,
+                None => s,
+            });
+        }
+    }
+}
+
+struct Scale<'a> {
+    grads: &'a mut GradientsParams,
+    factor: Tensor<1>,
+}
+
+impl ModuleVisitor for Scale<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.grads.remove::<D>(param.id) {
+            let f = self.factor.clone().reshape([1; D]);
+            self.grads.register::<D>(param.id, g * f);
+        }
+    }
+}
+
+/// `torch.nn.utils.clip_grad_norm_`: scales all gradients by `min(1, max / (norm + 1e-6))`,
+/// where `norm` is the L2 norm over every parameter together. Stays on the device (no read
+/// back) and returns the norm before clipping.
+pub fn clip_global_norm<M: Module>(module: &M, grads: &mut GradientsParams, max_norm: f64) -> Tensor<1> {
+    let mut sq = SquaredNorm { grads, total: None };
+    module.visit(&mut sq);
+    let norm = match sq.total {
+        Some(t) => t.sqrt(),
+        None => return Tensor::zeros([1], &Device::default()),
+    };
+    let factor = norm.clone().add_scalar(1e-6).recip().mul_scalar(max_norm).clamp_max(1.0);
+    module.visit(&mut Scale { grads, factor });
+    norm
+}
+
+/// Standard-normal noise drawn on the host from a seeded generator, so that CPU and WebGPU
+/// runs with the same seed see the same numbers.
+pub fn normal_noise(rng: &mut StdRng, shape: [usize; 3], device: &Device) -> Tensor<3> {
+    let n = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
+    Tensor::from_data(TensorData::new(v, shape), device)
+}
+
+/// One epoch's mean losses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochLosses {
+    /// 1-based.
+    pub epoch: usize,
+    pub train: f64,
+    pub test: f64,
+}
+
+/// Training state for one run.
+pub struct Trainer {
+    pub config: TrainConfig,
+    device: Device,
+    model: Option<Vrnn>,
+    optim: ModuleOptimizer,
+    rng: StdRng,
+    /// All sequences, `[genes, T, 1]`, on the device.
+    data: Tensor<3>,
+    steps: usize,
+    train_genes: Vec<usize>,
+    test_genes: Vec<usize>,
+    /// This epoch's batches (gene indices), reshuffled each epoch.
+    batches: Vec<Vec<usize>>,
+    next_batch: usize,
+    epoch: usize,
+    /// Sum of batch losses of this epoch, kept on the device until the epoch ends.
+    train_sum: Option<Tensor<1>>,
+}
+
+impl Trainer {
+    /// `means` is genes × steps, row-major; `device` must be an autodiff device.
+    pub fn new(config: TrainConfig, means: &[f32], n_genes: usize, steps: usize, device: &Device) -> Self {
+        let mut rng = StdRng::seed_from_u64(config.seed);
+        let model = config.model.init(device);
+        let mut order: Vec<usize> = (0..n_genes).collect();
+        order.shuffle(&mut rng);
+        let n_test = ((n_genes as f64) * config.test_fraction).round() as usize;
+        let n_test = n_test.min(n_genes.saturating_sub(1));
+        let test_genes = order[..n_test].to_vec();
+        let train_genes = order[n_test..].to_vec();
+        let data = Tensor::from_data(TensorData::new(means.to_vec(), [n_genes, steps, 1]), device);
+        Self {
+            config,
+            device: device.clone(),
+            model: Some(model),
+            optim: reference_adam(),
+            rng,
+            data,
+            steps,
+            train_genes,
+            test_genes,
+            batches: Vec::new(),
+            next_batch: 0,
+            epoch: 0,
+            train_sum: None,
+        }
+    }
+
+    pub fn model(&self) -> &Vrnn {
+        self.model.as_ref().expect("model is always present between calls")
+    }
+
+    pub fn epochs_done(&self) -> usize {
+        self.epoch
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.config.epochs
+    }
+
+    pub fn n_train(&self) -> usize {
+        self.train_genes.len()
+    }
+
+    pub fn n_test(&self) -> usize {
+        self.test_genes.len()
+    }
+
+    fn batch_tensor(&self, genes: &[usize]) -> Tensor<3> {
+        let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
+        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &self.device);
+        self.data.clone().select(0, idx)
+    }
+
+    fn start_epoch(&mut self) {
+        let mut order = self.train_genes.clone();
+        order.shuffle(&mut self.rng);
+        self.batches = order.chunks(self.config.batch_size.max(1)).map(|c| c.to_vec()).collect();
+        self.next_batch = 0;
+        self.train_sum = None;
+    }
+
+    /// Trains on the next batch of the current epoch (starting a new epoch if needed). Returns
+    /// `true` when that batch was the epoch's last.
+    pub fn train_batch(&mut self) -> bool {
+        if self.next_batch >= self.batches.len() {
+            self.start_epoch();
+        }
+        let genes = std::mem::take(&mut self.batches[self.next_batch]);
+        self.next_batch += 1;
+        let x = self.batch_tensor(&genes);
+        let eps = normal_noise(&mut self.rng, [genes.len(), self.steps, self.config.model.z_dim], &self.device);
+        let model = self.model.take().expect("model present");
+        let out = model.forward(x.clone(), eps);
+        let loss = vrnn_loss(x, &out, self.config.beta).loss;
+        let grads = loss.backward();
+        let mut grads = GradientsParams::from_grads(grads, &model);
+        clip_global_norm(&model, &mut grads, self.config.clip_norm);
+        self.model = Some(self.optim.step(self.config.lr, model, grads));
+        let l = loss.detach();
+        self.train_sum = Some(match self.train_sum.take() {
+            Some(s) => s + l,
+            None => l,
+        });
+        self.next_batch >= self.batches.len()
+    }
+
+    /// Closes the epoch: evaluates the test genes without gradients (z still sampled, as the
+    /// reference does) and reads both losses back in one asynchronous read.
+    pub async fn finish_epoch(&mut self) -> EpochLosses {
+        let n_batches = self.batches.len().max(1) as f64;
+        let model = self.model().valid();
+        let inner = self.device.clone().inner();
+        let data = self.data.clone().inner();
+        let mut test_sum: Option<Tensor<1>> = None;
+        let test_batches: Vec<Vec<usize>> = self
+            .test_genes
+            .chunks(self.config.batch_size.max(1))
+            .map(|c| c.to_vec())
+            .collect();
+        for genes in &test_batches {
+            let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
+            let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &inner);
+            let x = data.clone().select(0, idx);
+            let eps = normal_noise(&mut self.rng, [genes.len(), self.steps, self.config.model.z_dim], &inner);
+            let out = model.forward(x.clone(), eps);
+            let l = vrnn_loss(x, &out, self.config.beta).loss;
+            test_sum = Some(match test_sum {
+                Some(s) => s + l,
+                None => l,
+            });
+        }
+        let train = self.train_sum.take().map(|t| t.inner()).unwrap_or_else(|| Tensor::zeros([1], &inner));
+        let test = test_sum.unwrap_or_else(|| Tensor::zeros([1], &inner));
+        let both = Tensor::cat(vec![train, test], 0);
+        let values: Vec<f32> = both
+            .into_data_async()
+            .await
+            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+            .unwrap_or_default();
+        self.epoch += 1;
+        EpochLosses {
+            epoch: self.epoch,
+            train: values.first().copied().unwrap_or(f32::NAN) as f64 / n_batches,
+            test: values.get(1).copied().unwrap_or(f32::NAN) as f64 / test_batches.len().max(1) as f64,
+        }
+    }
+
+    /// Runs one whole epoch.
+    pub async fn epoch(&mut self) -> EpochLosses {
+        while !self.train_batch() {}
+        self.finish_epoch().await
+    }
+}

@@ -1,0 +1,206 @@
+//! Message handling and the training loop of the Web Worker.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use vrnn_engine::backend;
+use vrnn_engine::burn::tensor::Device;
+use vrnn_engine::{read_csv, Dataset, IngestOptions, TrainConfig, Trainer};
+use vrnn_protocol::{Compute, DatasetSummary, EpochReport, Request, Response, TrainSettings};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+#[derive(Default)]
+struct State {
+    dataset: Option<Rc<Dataset>>,
+    /// WebGPU can be initialised once per worker: remember the outcome.
+    gpu: Option<Result<Device, String>>,
+    running: bool,
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(msg: &Response) {
+    match serde_json::to_string(msg) {
+        Ok(json) => {
+            let _ = scope().post_message(&JsValue::from_str(&json));
+        }
+        Err(e) => web_sys::console::error_1(&format!("cannot encode {msg:?}: {e}").into()),
+    }
+}
+
+fn now_s() -> f64 {
+    scope().performance().map(|p| p.now() / 1000.0).unwrap_or(0.0)
+}
+
+/// Lets queued messages (a Cancel) run: a macrotask, since awaiting a resolved promise only
+/// drains microtasks.
+async fn yield_to_event_loop() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let state = Rc::new(RefCell::new(State::default()));
+    let cancel = Rc::new(Cell::new(false));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let data = ev.data();
+        let (json, file) = if let Some(s) = data.as_string() {
+            (s, None)
+        } else {
+            let arr: js_sys::Array = data.unchecked_into();
+            (arr.get(0).as_string().unwrap_or_default(), arr.get(1).dyn_into::<web_sys::Blob>().ok())
+        };
+        let request: Request = match serde_json::from_str(&json) {
+            Ok(r) => r,
+            Err(e) => {
+                post(&Response::Failed {
+                    message: format!("internal error: unreadable request ({e})"),
+                });
+                return;
+            }
+        };
+        match request {
+            Request::Cancel => cancel.set(true),
+            Request::Load {
+                file_name,
+                time_column,
+            } => {
+                let state = state.clone();
+                spawn_local(async move {
+                    let result = match file {
+                        Some(blob) => load(&blob, &file_name, time_column).await,
+                        None => Err("internal error: no file was sent".to_string()),
+                    };
+                    match result {
+                        Ok(d) => {
+                            post(&Response::Loaded(summary(&file_name, &d)));
+                            state.borrow_mut().dataset = Some(Rc::new(d));
+                        }
+                        Err(message) => post(&Response::LoadFailed { file_name, message }),
+                    }
+                });
+            }
+            Request::Train(settings) => {
+                if state.borrow().running {
+                    post(&Response::Failed {
+                        message: "a training run is already in progress".into(),
+                    });
+                    return;
+                }
+                cancel.set(false);
+                let (state, cancel) = (state.clone(), cancel.clone());
+                spawn_local(async move {
+                    state.borrow_mut().running = true;
+                    train(&state, &cancel, settings).await;
+                    state.borrow_mut().running = false;
+                });
+            }
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&Response::Ready);
+}
+
+async fn load(blob: &web_sys::Blob, file_name: &str, time_column: Option<String>) -> Result<Dataset, String> {
+    let buf = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| format!("{file_name}: the file could not be read: {e:?}"))?;
+    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+    read_csv(&bytes[..], &IngestOptions { time_column }).map_err(|e| format!("{file_name}: {e}"))
+}
+
+fn summary(file_name: &str, d: &Dataset) -> DatasetSummary {
+    DatasetSummary {
+        file_name: file_name.to_string(),
+        n_cells: d.n_cells,
+        n_genes: d.n_genes(),
+        time_column: d.time_column.clone(),
+        metadata_columns: d.metadata_columns.clone(),
+        times: d.times.clone(),
+        cells_per_time: d.cells_per_time.clone(),
+    }
+}
+
+/// The device for a run, and a note when the choice differs from the request.
+async fn choose_device(state: &Rc<RefCell<State>>, compute: Compute) -> (Device, &'static str, Option<String>) {
+    if compute == Compute::Cpu {
+        return (backend::cpu_device(), "CPU", None);
+    }
+    let has_webgpu = js_sys::Reflect::get(&scope().navigator(), &JsValue::from_str("gpu"))
+        .map(|g| !g.is_undefined())
+        .unwrap_or(false);
+    if !has_webgpu {
+        return (
+            backend::cpu_device(),
+            "CPU",
+            Some("this browser offers no WebGPU; using the CPU backend".into()),
+        );
+    }
+    let cached = state.borrow().gpu.clone();
+    let gpu = match cached {
+        Some(r) => r,
+        None => {
+            let r = backend::wgpu_device_async().await;
+            state.borrow_mut().gpu = Some(r.clone());
+            r
+        }
+    };
+    match gpu {
+        Ok(d) => (d, "WebGPU", None),
+        Err(e) => (
+            backend::cpu_device(),
+            "CPU",
+            Some(format!("WebGPU could not start ({e}); using the CPU backend")),
+        ),
+    }
+}
+
+async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainSettings) {
+    let Some(dataset) = state.borrow().dataset.clone() else {
+        post(&Response::Failed {
+            message: "load a CSV file before training".into(),
+        });
+        return;
+    };
+    let (device, backend_name, note) = choose_device(state, settings.compute).await;
+    post(&Response::Started {
+        backend: backend_name.into(),
+        note,
+    });
+    let config = TrainConfig::new().with_epochs(settings.epochs).with_seed(settings.seed);
+    let device = backend::training_device(device, settings.seed);
+    let mut trainer = Trainer::new(config, &dataset.means, dataset.n_genes(), dataset.n_times(), &device);
+    let t0 = now_s();
+    while !trainer.is_done() {
+        yield_to_event_loop().await;
+        if cancel.get() {
+            post(&Response::Cancelled {
+                epochs: trainer.epochs_done(),
+            });
+            return;
+        }
+        if trainer.train_batch() {
+            let e = trainer.finish_epoch().await;
+            post(&Response::Epoch(EpochReport {
+                epoch: e.epoch,
+                epochs: settings.epochs,
+                train_loss: e.train,
+                test_loss: e.test,
+                elapsed: now_s() - t0,
+            }));
+        }
+    }
+    post(&Response::Finished {
+        epochs: trainer.epochs_done(),
+        seconds: now_s() - t0,
+    });
+}
