@@ -1,0 +1,50 @@
+//! Human-readable text for the status line and the summary; plain functions so they are
+//! tested natively.
+
+/// `0`, `3`, `0.5`: time values as the user wrote them.
+pub fn time_value(t: f64) -> String {
+    if t.fract() == 0.0 && t.abs() < 1e15 {
+        format!("{}", t as i64)
+    } else {
+        format!("{t}")
+    }
+}
+
+/// `1:05`, `12 s`: a duration short enough for a status line.
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "?".into();
+    }
+    let s = seconds.round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{}:{:02} min", s / 60, s % 60)
+    } else {
+        format!("{}:{:02} h", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// Remaining time, from the mean time per epoch so far.
+pub fn eta(epoch: usize, epochs: usize, elapsed: f64) -> f64 {
+    if epoch == 0 {
+        return f64::NAN;
+    }
+    elapsed / epoch as f64 * epochs.saturating_sub(epoch) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(time_value(24.0), "24");
+        assert_eq!(time_value(0.5), "0.5");
+        assert_eq!(duration(5.4), "5 s");
+        assert_eq!(duration(65.0), "1:05 min");
+        assert_eq!(duration(f64::NAN), "?");
+        assert_eq!(eta(1, 3, 2.0), 4.0);
+        assert!(eta(0, 3, 0.0).is_nan());
+    }
+}
