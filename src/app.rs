@@ -218,7 +218,7 @@ pub fn App() -> impl IntoView {
                         min="1"
                         step="1"
                         prop:value=move || epochs.get().to_string()
-                        on:change=move |ev| {
+                        on:input=move |ev| {
                             if let Ok(v) = event_target_value(&ev).parse::<usize>() {
                                 epochs.set(v.max(1));
                             }
@@ -232,7 +232,7 @@ pub fn App() -> impl IntoView {
                         min="0"
                         step="1"
                         prop:value=move || seed.get().to_string()
-                        on:change=move |ev| {
+                        on:input=move |ev| {
                             if let Ok(v) = event_target_value(&ev).parse::<u64>() {
                                 seed.set(v);
                             }

@@ -1,0 +1,40 @@
+// Benchmark (not a test): seconds per epoch in headless Chromium for 2000 genes x 5 time
+// points (batch 400), on the CPU backend and on WebGPU. Usage, after `trunk build --release`:
+//   node bench/browser-epoch.js [epochs=5] [genes=2000]
+// Also writes bench/data/genes2000.csv for the native CLI comparison (bench/native-epoch.sh).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('../tests/e2e/support');
+
+async function main() {
+  const epochs = Number(process.argv[2] || 5);
+  const genes = Number(process.argv[3] || 2000);
+  const csv = timeCourseCsv({ genes, cellsPerTime: 20, seed: 11 });
+  fs.mkdirSync(path.join(__dirname, 'data'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, 'data', `genes${genes}.csv`), csv);
+  const server = await serveDist();
+  const browser = await launchChromium();
+  try {
+    for (const compute of ['CPU', 'WebGPU']) {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+      await dropFile(page, `genes${genes}.csv`, csv);
+      await page.getByText('Time_numeric').waitFor({ timeout: 120_000 });
+      await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
+      await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
+      await page.getByRole('button', { name: 'Train' }).click();
+      await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 1_200_000 });
+      // Per-epoch wall times from the worker's own clock (first epoch includes warm-up).
+      const text = await page.getByRole('status').textContent();
+      const used = await page.locator('.backend').textContent();
+      console.log(`${compute}: ${text.trim()} [${used.trim()}]`);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,114 @@
+//! The CLI contract of interfaces.md: files written, their headers, exit status and the
+//! one-line error naming file, line and column.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vrnn-clustering"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vrnn-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A deterministic seed-layout CSV: 30 genes, times 0, 3, 6, 12, 24, 4 cells each.
+fn write_csv(path: &Path) {
+    let times = [0.0f64, 3.0, 6.0, 12.0, 24.0];
+    let mut s = String::from("Cell_ID,Cell_Type,Time_numeric");
+    for g in 0..30 {
+        s.push_str(&format!(",G{g}"));
+    }
+    s.push('\n');
+    let mut id = 0;
+    for &t in &times {
+        for c in 0..4 {
+            s.push_str(&format!("cell{id},T,{t}"));
+            id += 1;
+            for g in 0..30 {
+                let v = ((g as f64 + 1.0) * (t / 24.0) + (c as f64) * 0.01).max(0.0);
+                s.push_str(&format!(",{v:.3}"));
+            }
+            s.push('\n');
+        }
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+#[test]
+fn run_writes_loss_means_and_run_json() {
+    let dir = scratch("run");
+    let input = dir.join("data.csv");
+    write_csv(&input);
+    let out = dir.join("out");
+    let o = bin()
+        .args(["run", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .args(["--epochs", "2", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty(), "results go to files only");
+
+    let loss = std::fs::read_to_string(out.join("loss.csv")).unwrap();
+    let lines: Vec<&str> = loss.lines().collect();
+    assert_eq!(lines[0], "epoch,train_loss,test_loss");
+    assert_eq!(lines.len(), 3);
+    for (i, line) in lines[1..].iter().enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f[0], (i + 1).to_string());
+        for v in &f[1..] {
+            assert!(v.parse::<f64>().unwrap().is_finite(), "{line}");
+        }
+    }
+
+    let means = std::fs::read_to_string(out.join("means.csv")).unwrap();
+    assert_eq!(means.lines().next().unwrap(), "gene,0,3,6,12,24");
+    assert_eq!(means.lines().count(), 31);
+
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["config"]["epochs"], 2);
+    assert_eq!(run["config"]["seed"], 7);
+    assert_eq!(run["preset"], "reference");
+    assert_eq!(run["backend"], "CPU");
+    assert_eq!(run["dataset"]["n_genes"], 30);
+    assert!(run["timings"]["train_s"].as_f64().unwrap() > 0.0);
+
+    // Same seed, same numbers.
+    let out2 = dir.join("out2");
+    let o = bin()
+        .args(["run", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out2)
+        .args(["--epochs", "2", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(out2.join("loss.csv")).unwrap(), loss);
+}
+
+#[test]
+fn bad_input_exits_non_zero_naming_file_line_and_column() {
+    let dir = scratch("bad");
+    let input = dir.join("bad.csv");
+    std::fs::write(&input, "Cell_ID,Time,IRF1\na,0,1\nb,3,1.5\nc,3,oops\n").unwrap();
+    let o = bin()
+        .args(["run", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = err.trim_end().lines().last().unwrap();
+    assert!(last.contains("bad.csv"), "{last}");
+    assert!(last.contains("line 4, column 3 (\"IRF1\")"), "{last}");
+    assert!(last.contains("\"oops\" is not a number"), "{last}");
+}

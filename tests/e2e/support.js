@@ -1,0 +1,97 @@
+// Shared helpers for the end-to-end tests: a static server for dist/, Debian's Chromium with
+// the flags this environment needs, and deterministic test data generated here (no fixtures
+// downloaded, nothing random without a seed).
+'use strict';
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const DIST = path.resolve(__dirname, '..', '..', 'dist');
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+/** Serves dist/ on 127.0.0.1 at a free port; resolves to { url, close }. */
+function serveDist() {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url, 'http://127.0.0.1');
+      let file = path.join(DIST, decodeURIComponent(url.pathname));
+      if (!file.startsWith(DIST)) { res.writeHead(403); res.end(); return; }
+      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+      fs.readFile(file, (err, body) => {
+        if (err) { res.writeHead(404); res.end('not found'); return; }
+        res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
+        res.end(body);
+      });
+    });
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+/** Debian's Chromium, headless, with software WebGPU and no network beyond 127.0.0.1. */
+function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-quic',
+      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A small seed-layout CSV: `genes` genes, 5 time points, `cellsPerTime` cells each. */
+function timeCourseCsv({ genes = 60, cellsPerTime = 12, seed = 7 } = {}) {
+  let state = seed >>> 0;
+  const rand = () => {
+    // mulberry32: a tiny seeded generator, so the data are identical on every run.
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const times = [0, 3, 6, 12, 24];
+  const names = Array.from({ length: genes }, (_, g) => ['IRF1', 'CXCL9', 'CXCL10'][g] || `GENE${g}`);
+  const rows = [['Cell_ID', 'Cell_Type', 'Time_numeric', ...names].join(',')];
+  let id = 0;
+  for (const t of times) {
+    for (let c = 0; c < cellsPerTime; c++) {
+      const values = names.map((_, g) => {
+        const shape = g % 3 === 0 ? Math.exp(-((t - 3) ** 2) / 8) : g % 3 === 1 ? t / 24 : 0.2;
+        return Math.max(0, (1 + (g % 5)) * shape + 0.3 * rand()).toFixed(4);
+      });
+      rows.push([`cell${id++}`, c % 2 ? 'T' : 'B', t, ...values].join(','));
+    }
+  }
+  return rows.join('\n') + '\n';
+}
+
+/** Drops a file with this content on the drop zone, as a person dragging it would. */
+async function dropFile(page, name, content) {
+  const dataTransfer = await page.evaluateHandle(([n, c]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([c], n, { type: 'text/csv' }));
+    return dt;
+  }, [name, content]);
+  await page.getByRole('region', { name: 'Drop a CSV file' }).dispatchEvent('drop', { dataTransfer });
+}
+
+module.exports = { serveDist, launchChromium, timeCourseCsv, dropFile };

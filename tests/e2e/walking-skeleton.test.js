@@ -1,0 +1,87 @@
+// End to end: the built app in headless Chromium. Drop a CSV, train 3 epochs on WebGPU (the
+// software adapter here) and on the CPU backend, and check the loss plot and the status; drop
+// a malformed CSV and check that the alert names the line and the page keeps working.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('./support');
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openApp() {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(server.url);
+  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  return { page, errors };
+}
+
+async function lossTraces(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector('[data-plot="loss"]');
+    return (el.data || []).map((t) => ({ name: t.name, x: Array.from(t.x), y: Array.from(t.y) }));
+  });
+}
+
+async function trainThreeEpochs(compute, expectedBackend) {
+  const { page, errors } = await openApp();
+  await dropFile(page, 'small.csv', timeCourseCsv());
+  await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
+  await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
+  await page.getByRole('button', { name: 'Train' }).click();
+  const status = page.getByRole('status');
+  await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
+  assert.match(await status.textContent(), /Finished 3 epochs/);
+  assert.match(await page.locator('.backend').textContent(), new RegExp(`Compute in use: ${expectedBackend}`));
+  const traces = await lossTraces(page);
+  assert.deepEqual(traces.map((t) => t.name), ['train', 'test']);
+  for (const t of traces) {
+    assert.deepEqual(t.x, [1, 2, 3], `${t.name} epochs`);
+    assert.equal(t.y.length, 3, `${t.name} has 3 points`);
+    for (const y of t.y) assert.ok(Number.isFinite(y) && y > 0, `${t.name} loss ${y} is finite`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+}
+
+test('trains 3 epochs on WebGPU and draws the loss', async () => {
+  await trainThreeEpochs('WebGPU', 'WebGPU');
+});
+
+test('trains 3 epochs on the CPU backend and draws the loss', async () => {
+  await trainThreeEpochs('CPU', 'CPU');
+});
+
+test('a malformed CSV gets an alert naming the line, and the page keeps working', async () => {
+  const { page, errors } = await openApp();
+  await dropFile(page, 'good.csv', timeCourseCsv({ genes: 8 }));
+  await page.getByText('good.csv').waitFor({ timeout: 60_000 });
+  const bad = 'Cell_ID,Cell_Type,Time_numeric,IRF1,CXCL9\nc1,T,0,1.0,2.0\nc2,T,3,1.5,2.5\nc3,B,3,oops,2.0\n';
+  await dropFile(page, 'bad.csv', bad);
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 60_000 });
+  const text = await alert.textContent();
+  assert.match(text, /bad\.csv/);
+  assert.match(text, /line 4/);
+  assert.match(text, /column 4/);
+  assert.match(text, /IRF1/);
+  // The earlier data set is still loaded and usable.
+  assert.ok(await page.getByText('good.csv').isVisible());
+  await page.getByRole('spinbutton', { name: 'Epochs' }).fill('1');
+  await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
