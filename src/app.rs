@@ -28,7 +28,9 @@ fn url_settings() -> (Option<Compute>, Option<usize>) {
     let get = |k: &str| params.as_ref().and_then(|p| p.get(k));
     (
         get("backend").and_then(|b| Compute::parse(&b)),
-        get("epochs").and_then(|e| e.parse().ok()).filter(|&e: &usize| e > 0),
+        get("epochs")
+            .and_then(|e| e.parse().ok())
+            .filter(|&e: &usize| e > 0),
     )
 }
 
@@ -67,7 +69,11 @@ pub fn App() -> impl IntoView {
         }
         Response::LoadFailed { message, .. } => {
             error.set(Some(message));
-            phase.set(if history.with_untracked(|h| h.is_empty()) { Phase::Idle } else { Phase::Done });
+            phase.set(if history.with_untracked(|h| h.is_empty()) {
+                Phase::Idle
+            } else {
+                Phase::Done
+            });
             status.set("The file was not loaded; the previous data and results are kept.".into());
         }
         Response::Started { backend, note } => {
@@ -99,7 +105,9 @@ pub fn App() -> impl IntoView {
             phase.set(Phase::Done);
         }
         Response::Cancelled { epochs } => {
-            status.set(format!("Cancelled after {epochs} epochs; the losses so far are kept."));
+            status.set(format!(
+                "Cancelled after {epochs} epochs; the losses so far are kept."
+            ));
             phase.set(Phase::Done);
         }
         Response::Failed { message } => {
@@ -143,7 +151,11 @@ pub fn App() -> impl IntoView {
 
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
-        if let Some(f) = ev.data_transfer().and_then(|dt| dt.files()).and_then(|fl| fl.get(0)) {
+        if let Some(f) = ev
+            .data_transfer()
+            .and_then(|dt| dt.files())
+            .and_then(|fl| fl.get(0))
+        {
             load_file(f);
         }
     };
@@ -174,7 +186,8 @@ pub fn App() -> impl IntoView {
     let cancel = move |_| with_client(&|c| c.send(&Request::Cancel));
 
     let training = move || matches!(phase.get(), Phase::Training { .. });
-    let can_train = move || summary.with(|s| s.is_some()) && matches!(phase.get(), Phase::Idle | Phase::Done);
+    let can_train =
+        move || summary.with(|s| s.is_some()) && matches!(phase.get(), Phase::Idle | Phase::Done);
 
     Effect::new(move || {
         let h = history.get();
@@ -280,7 +293,7 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
         .times
         .iter()
         .zip(&s.cells_per_time)
-        .map(|(t, n)| format!("{} ({n} cells)", format::time_value(*t)))
+        .map(|(t, n)| format!("{} ({n} cells)", vrnn_protocol::time_label(*t)))
         .collect::<Vec<_>>()
         .join(", ");
     let meta = if s.metadata_columns.is_empty() {

@@ -20,17 +20,24 @@ pub struct WorkerClient {
 
 impl WorkerClient {
     pub fn start(on_response: impl Fn(Response) + 'static) -> Result<Rc<Self>, String> {
-        let worker = Worker::new(WORKER_URL).map_err(|e| format!("the analysis worker could not start: {e:?}"))?;
+        let worker = Worker::new(WORKER_URL)
+            .map_err(|e| format!("the analysis worker could not start: {e:?}"))?;
         let client = Rc::new(Self {
             worker,
             ready: Rc::new(RefCell::new(false)),
             queue: Rc::new(RefCell::new(Vec::new())),
         });
         let on_response = Rc::new(on_response);
-        let (ready, queue, w) = (client.ready.clone(), client.queue.clone(), client.worker.clone());
+        let (ready, queue, w) = (
+            client.ready.clone(),
+            client.queue.clone(),
+            client.worker.clone(),
+        );
         let handler = on_response.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            let Some(text) = ev.data().as_string() else { return };
+            let Some(text) = ev.data().as_string() else {
+                return;
+            };
             match serde_json::from_str::<Response>(&text) {
                 Ok(Response::Ready) => {
                     *ready.borrow_mut() = true;
@@ -45,7 +52,9 @@ impl WorkerClient {
                 }),
             }
         });
-        client.worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        client
+            .worker
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
             ev.prevent_default();
@@ -53,7 +62,9 @@ impl WorkerClient {
                 message: format!("the analysis worker stopped: {}", ev.message()),
             });
         });
-        client.worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        client
+            .worker
+            .set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         Ok(client)
     }

@@ -1,15 +1,6 @@
 //! Human-readable text for the status line and the summary; plain functions so they are
 //! tested natively.
 
-/// `0`, `3`, `0.5`: time values as the user wrote them.
-pub fn time_value(t: f64) -> String {
-    if t.fract() == 0.0 && t.abs() < 1e15 {
-        format!("{}", t as i64)
-    } else {
-        format!("{t}")
-    }
-}
-
 /// `1:05`, `12 s`: a duration short enough for a status line.
 pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() || seconds < 0.0 {
@@ -39,8 +30,6 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(time_value(24.0), "24");
-        assert_eq!(time_value(0.5), "0.5");
         assert_eq!(duration(5.4), "5 s");
         assert_eq!(duration(65.0), "1:05 min");
         assert_eq!(duration(f64::NAN), "?");

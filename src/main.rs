@@ -6,6 +6,7 @@
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod client;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod format;
 #[cfg(target_arch = "wasm32")]
 mod plots;

@@ -85,3 +85,25 @@ test('a malformed CSV gets an alert naming the line, and the page keeps working'
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('Cancel stops a long run between batches and keeps the losses so far', async () => {
+  const { page, errors } = await openApp();
+  await dropFile(page, 'small.csv', timeCourseCsv());
+  await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('spinbutton', { name: 'Epochs' }).fill('100000');
+  await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
+  await page.getByRole('button', { name: 'Train' }).click();
+  const status = page.getByRole('status');
+  await status.filter({ hasText: /Epoch 2\/100000/ }).waitFor({ timeout: 120_000 });
+  // The page stays responsive while the worker trains.
+  assert.match(await status.textContent(), /ETA/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await status.filter({ hasText: 'Cancelled' }).waitFor({ timeout: 60_000 });
+  const n = Number((await status.textContent()).match(/after (\d+) epochs/)[1]);
+  assert.ok(n >= 2 && n < 100000, `cancelled after ${n} epochs`);
+  const traces = await lossTraces(page);
+  assert.equal(traces[0].y.length, n);
+  assert.ok(await page.getByRole('button', { name: 'Train' }).isEnabled());
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -14,7 +14,11 @@ use vrnn_engine::export;
 use vrnn_engine::{read_csv, IngestOptions, TrainConfig, Trainer};
 
 #[derive(Parser)]
-#[command(name = "vrnn-clustering", version, about = "Cluster genes by their expression dynamics with a VRNN")]
+#[command(
+    name = "vrnn-clustering",
+    version,
+    about = "Cluster genes by their expression dynamics with a VRNN"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -85,7 +89,8 @@ fn run(command: Command) -> Result<(), String> {
     let t0 = Instant::now();
     let file = File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
     let opts = IngestOptions { time_column };
-    let dataset = read_csv(BufReader::new(file), &opts).map_err(|e| format!("{}: {e}", input.display()))?;
+    let dataset =
+        read_csv(BufReader::new(file), &opts).map_err(|e| format!("{}: {e}", input.display()))?;
     let ingest_s = t0.elapsed().as_secs_f64();
     eprintln!(
         "read {}: {} cells, {} genes, time column \"{}\" with values {:?}",
@@ -100,7 +105,10 @@ fn run(command: Command) -> Result<(), String> {
 
     let (device, used) = match backend_arg {
         BackendArg::Cpu => (backend::cpu_device(), Backend::Cpu),
-        BackendArg::Wgpu => (backend::wgpu_device().map_err(|e| format!("wgpu backend: {e}"))?, Backend::Wgpu),
+        BackendArg::Wgpu => (
+            backend::wgpu_device().map_err(|e| format!("wgpu backend: {e}"))?,
+            Backend::Wgpu,
+        ),
     };
     let config = TrainConfig::new()
         .with_epochs(epochs)
@@ -147,6 +155,9 @@ fn run(command: Command) -> Result<(), String> {
         version: env!("CARGO_PKG_VERSION").into(),
     };
     write_file(&out, "run.json", &run.to_json())?;
-    eprintln!("wrote means.csv, loss.csv and run.json to {}", out.display());
+    eprintln!(
+        "wrote means.csv, loss.csv and run.json to {}",
+        out.display()
+    );
     Ok(())
 }

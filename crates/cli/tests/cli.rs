@@ -52,7 +52,11 @@ fn run_writes_loss_means_and_run_json() {
         .args(["--epochs", "2", "--seed", "7"])
         .output()
         .unwrap();
-    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(o.stdout.is_empty(), "results go to files only");
 
     let loss = std::fs::read_to_string(out.join("loss.csv")).unwrap();
@@ -71,7 +75,8 @@ fn run_writes_loss_means_and_run_json() {
     assert_eq!(means.lines().next().unwrap(), "gene,0,3,6,12,24");
     assert_eq!(means.lines().count(), 31);
 
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["config"]["epochs"], 2);
     assert_eq!(run["config"]["seed"], 7);
     assert_eq!(run["preset"], "reference");
@@ -90,7 +95,10 @@ fn run_writes_loss_means_and_run_json() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    assert_eq!(std::fs::read_to_string(out2.join("loss.csv")).unwrap(), loss);
+    assert_eq!(
+        std::fs::read_to_string(out2.join("loss.csv")).unwrap(),
+        loss
+    );
 }
 
 #[test]

@@ -3,17 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use vrnn_protocol::time_label;
+
 use crate::ingest::Dataset;
 use crate::train::{EpochLosses, TrainConfig};
-
-/// Formats a time value without a spurious `.0`, as users wrote it (0, 3, 6, 12, 24; 0.5).
-pub fn time_label(t: f64) -> String {
-    if t.fract() == 0.0 && t.abs() < 1e15 {
-        format!("{}", t as i64)
-    } else {
-        format!("{t}")
-    }
-}
 
 /// Quotes a CSV field when it needs it (gene names may contain commas or quotes).
 fn field(s: &str) -> String {

@@ -121,7 +121,10 @@ impl Dataset {
 }
 
 fn is_missing(s: &str) -> bool {
-    matches!(s, "" | "NA" | "na" | "N/A" | "NaN" | "nan" | "NAN" | "null" | "NULL")
+    matches!(
+        s,
+        "" | "NA" | "na" | "N/A" | "NaN" | "nan" | "NAN" | "null" | "NULL"
+    )
 }
 
 fn parse_value(s: &str) -> Option<f64> {
@@ -134,7 +137,15 @@ fn looks_like_time_name(name: &str) -> bool {
     let compact: String = n.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     matches!(
         compact.as_str(),
-        "time" | "t" | "hour" | "hours" | "timepoint" | "timenumeric" | "timenumerics" | "timeh" | "timehours"
+        "time"
+            | "t"
+            | "hour"
+            | "hours"
+            | "timepoint"
+            | "timenumeric"
+            | "timenumerics"
+            | "timeh"
+            | "timehours"
     ) || n.starts_with("time_")
         || n.starts_with("time.")
         || n.ends_with("_time")
@@ -143,12 +154,28 @@ fn looks_like_time_name(name: &str) -> bool {
 fn looks_like_metadata_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     [
-        "cell", "barcode", "id", "type", "sample", "batch", "cluster", "condition", "donor",
-        "replicate", "group", "label", "orig.ident", "index",
+        "cell",
+        "barcode",
+        "id",
+        "type",
+        "sample",
+        "batch",
+        "cluster",
+        "condition",
+        "donor",
+        "replicate",
+        "group",
+        "label",
+        "orig.ident",
+        "index",
     ]
     .iter()
-    .any(|k| n == *k || n.starts_with(&format!("{k}_")) || n.ends_with(&format!("_{k}")) || n.contains("cell"))
-        || n.is_empty()
+    .any(|k| {
+        n == *k
+            || n.starts_with(&format!("{k}_"))
+            || n.ends_with(&format!("_{k}"))
+            || n.contains("cell")
+    }) || n.is_empty()
 }
 
 /// Accumulates one pass over the rows.
@@ -263,7 +290,9 @@ fn decide_layout(
             }
             seen.len() >= 2
         };
-        match (0..headers.len()).find(|&c| numeric[c] && !looks_like_metadata_name(&headers[c]) && few_distinct(c)) {
+        match (0..headers.len())
+            .find(|&c| numeric[c] && !looks_like_metadata_name(&headers[c]) && few_distinct(c))
+        {
             Some(c) => c,
             None => {
                 return Err(IngestError::NoTimeColumn {
@@ -330,7 +359,12 @@ fn csv_error(e: csv::Error) -> IngestError {
     }
 }
 
-fn fold_row(layout: &Layout, acc: &mut Accumulator, line: u64, rec: &csv::StringRecord) -> Result<(), IngestError> {
+fn fold_row(
+    layout: &Layout,
+    acc: &mut Accumulator,
+    line: u64,
+    rec: &csv::StringRecord,
+) -> Result<(), IngestError> {
     let at = |c: usize| Location {
         line,
         column: Some(c + 1),
@@ -445,9 +479,17 @@ fn finish(layout: Layout, acc: Accumulator) -> Result<Dataset, IngestError> {
     }
     Ok(Dataset {
         time_column: layout.headers[layout.time].clone(),
-        metadata_columns: layout.metadata.iter().map(|&c| layout.headers[c].clone()).collect(),
+        metadata_columns: layout
+            .metadata
+            .iter()
+            .map(|&c| layout.headers[c].clone())
+            .collect(),
         times,
-        genes: layout.genes.iter().map(|&c| layout.headers[c].clone()).collect(),
+        genes: layout
+            .genes
+            .iter()
+            .map(|&c| layout.headers[c].clone())
+            .collect(),
         n_cells: acc.cells.iter().sum(),
         cells_per_time: order.iter().map(|&s| acc.cells[s]).collect(),
         means,
@@ -502,19 +544,42 @@ mod tests {
         assert_eq!(read(""), Err(IngestError::Empty));
         assert_eq!(read("Cell_ID,Time,G1\n"), Err(IngestError::HeaderOnly));
         let e = read("Cell_ID,Time,G1\na,0,1\nb,1,x\n").unwrap_err();
-        assert_eq!(e.to_string(), "line 3, column 3 (\"G1\"): value \"x\" is not a number");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 3 (\"G1\"): value \"x\" is not a number"
+        );
         let e = read("Cell_ID,Time,G1\na,0,1\nb,1\n").unwrap_err();
-        assert!(matches!(e, IngestError::FieldCount { expected: 3, found: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                IngestError::FieldCount {
+                    expected: 3,
+                    found: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().starts_with("line 3"), "{e}");
         let e = read("Cell_ID,Time,G1\na,0,1\nb,1,inf\n").unwrap_err();
         assert!(matches!(e, IngestError::Infinite { .. }));
         let e = read("Cell_ID,Time,G1\na,0,1\nb,0,2\n").unwrap_err();
         assert!(matches!(e, IngestError::SingleTimePoint { .. }));
         let e = read("Cell_ID,Time,G1,G1\na,0,1,1\nb,1,2,2\n").unwrap_err();
-        assert!(matches!(e, IngestError::DuplicateGene { first: 3, second: 4, .. }));
+        assert!(matches!(
+            e,
+            IngestError::DuplicateGene {
+                first: 3,
+                second: 4,
+                ..
+            }
+        ));
         let e = read("Cell_ID,Time\na,0\nb,1\n").unwrap_err();
         assert_eq!(e, IngestError::NoGenes);
         let e = read("Cell_ID,Time,G1\na,0,1\nb,later,2\n").unwrap_err();
-        assert_eq!(e.to_string(), "line 3, column 2 (\"Time\"): time value \"later\" is not a number");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 2 (\"Time\"): time value \"later\" is not a number"
+        );
     }
 }

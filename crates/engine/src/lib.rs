@@ -7,7 +7,7 @@ pub mod ingest;
 pub mod model;
 pub mod train;
 
+pub use burn;
 pub use ingest::{read_csv, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
 pub use train::{EpochLosses, TrainConfig, Trainer};
-pub use burn;

@@ -145,7 +145,10 @@ impl Vrnn {
             let x_t = x.clone().narrow(1, t, 1).reshape([batch, x_dim]);
             let eps_t = eps.clone().narrow(1, t, 1).reshape([batch, z_dim]);
 
-            let e = relu(self.enc1.forward(Tensor::cat(vec![h.clone(), x_t.clone()], 1)));
+            let e = relu(
+                self.enc1
+                    .forward(Tensor::cat(vec![h.clone(), x_t.clone()], 1)),
+            );
             let e = relu(self.enc2.forward(e));
             let mu_q = self.enc_mean.forward(e.clone());
             let logvar_q = self.enc_logvar.forward(e);
@@ -156,14 +159,22 @@ impl Vrnn {
             let logvar_p = self.prior_logvar.forward(p);
 
             let z = mu_q.clone() + logvar_q.clone().mul_scalar(0.5).exp() * eps_t;
-            let (h_new, c_new) = self.lstm.forward(Tensor::cat(vec![x_t, z.clone()], 1), h, c);
+            let (h_new, c_new) = self
+                .lstm
+                .forward(Tensor::cat(vec![x_t, z.clone()], 1), h, c);
             h = h_new;
             c = c_new;
 
-            let d = relu(self.dec1.forward(Tensor::cat(vec![h.clone(), z.clone()], 1)));
+            let d = relu(
+                self.dec1
+                    .forward(Tensor::cat(vec![h.clone(), z.clone()], 1)),
+            );
             let x_mean = self.dec2.forward(d);
 
-            for (slot, v) in outs.iter_mut().zip([x_mean, mu_q, logvar_q, mu_p, logvar_p, z]) {
+            for (slot, v) in outs
+                .iter_mut()
+                .zip([x_mean, mu_q, logvar_q, mu_p, logvar_p, z])
+            {
                 slot.push(v);
             }
         }
@@ -184,7 +195,10 @@ impl Vrnn {
 /// the batch.
 pub fn vrnn_loss(x: Tensor<3>, out: &VrnnOutput, beta: f64) -> VrnnLoss {
     let batch = x.dims()[0] as f64;
-    let recon = (x - out.x_mean.clone()).powi_scalar(2).mul_scalar(0.5).sum();
+    let recon = (x - out.x_mean.clone())
+        .powi_scalar(2)
+        .mul_scalar(0.5)
+        .sum();
     let kl_terms = (out.logvar_p.clone() - out.logvar_q.clone()).mul_scalar(0.5)
         + (out.logvar_q.clone().exp() + (out.mu_q.clone() - out.mu_p.clone()).powi_scalar(2))
             / out.logvar_p.clone().exp().mul_scalar(2.0)
@@ -214,7 +228,8 @@ const LINEARS: [&str; 10] = [
 ];
 
 fn torch_get<'a>(t: &'a TorchTensors, name: &str) -> Result<&'a (Vec<usize>, Vec<f32>), String> {
-    t.get(name).ok_or_else(|| format!("missing tensor \"{name}\""))
+    t.get(name)
+        .ok_or_else(|| format!("missing tensor \"{name}\""))
 }
 
 fn tensor_from<const D: usize>(
@@ -224,10 +239,15 @@ fn tensor_from<const D: usize>(
 ) -> Result<Tensor<D>, String> {
     let (shape, values) = torch_get(t, name)?;
     if shape.len() != D || shape.iter().product::<usize>() != values.len() {
-        return Err(format!("tensor \"{name}\" has shape {shape:?}, expected rank {D}"));
+        return Err(format!(
+            "tensor \"{name}\" has shape {shape:?}, expected rank {D}"
+        ));
     }
     let shape: [usize; D] = shape.clone().try_into().expect("rank checked");
-    Ok(Tensor::from_data(burn::tensor::TensorData::new(values.clone(), shape), device))
+    Ok(Tensor::from_data(
+        burn::tensor::TensorData::new(values.clone(), shape),
+        device,
+    ))
 }
 
 impl Vrnn {
@@ -259,7 +279,9 @@ impl Vrnn {
             })
         };
         let lstm_w = |name: &str| -> Result<Param<Tensor<2>>, String> {
-            Ok(Param::from_tensor(tensor_from::<2>(t, name, device)?.transpose()))
+            Ok(Param::from_tensor(
+                tensor_from::<2>(t, name, device)?.transpose(),
+            ))
         };
         let lstm_b = |name: &str| -> Result<Param<Tensor<1>>, String> {
             Ok(Param::from_tensor(tensor_from::<1>(t, name, device)?))

@@ -82,14 +82,23 @@ impl ModuleVisitor for Scale<'_> {
 /// `torch.nn.utils.clip_grad_norm_`: scales all gradients by `min(1, max / (norm + 1e-6))`,
 /// where `norm` is the L2 norm over every parameter together. Stays on the device (no read
 /// back) and returns the norm before clipping.
-pub fn clip_global_norm<M: Module>(module: &M, grads: &mut GradientsParams, max_norm: f64) -> Tensor<1> {
+pub fn clip_global_norm<M: Module>(
+    module: &M,
+    grads: &mut GradientsParams,
+    max_norm: f64,
+) -> Tensor<1> {
     let mut sq = SquaredNorm { grads, total: None };
     module.visit(&mut sq);
     let norm = match sq.total {
         Some(t) => t.sqrt(),
         None => return Tensor::zeros([1], &Device::default()),
     };
-    let factor = norm.clone().add_scalar(1e-6).recip().mul_scalar(max_norm).clamp_max(1.0);
+    let factor = norm
+        .clone()
+        .add_scalar(1e-6)
+        .recip()
+        .mul_scalar(max_norm)
+        .clamp_max(1.0);
     module.visit(&mut Scale { grads, factor });
     norm
 }
@@ -133,7 +142,13 @@ pub struct Trainer {
 
 impl Trainer {
     /// `means` is genes × steps, row-major; `device` must be an autodiff device.
-    pub fn new(config: TrainConfig, means: &[f32], n_genes: usize, steps: usize, device: &Device) -> Self {
+    pub fn new(
+        config: TrainConfig,
+        means: &[f32],
+        n_genes: usize,
+        steps: usize,
+        device: &Device,
+    ) -> Self {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let model = config.model.init(device);
         let mut order: Vec<usize> = (0..n_genes).collect();
@@ -161,7 +176,9 @@ impl Trainer {
     }
 
     pub fn model(&self) -> &Vrnn {
-        self.model.as_ref().expect("model is always present between calls")
+        self.model
+            .as_ref()
+            .expect("model is always present between calls")
     }
 
     pub fn epochs_done(&self) -> usize {
@@ -189,7 +206,10 @@ impl Trainer {
     fn start_epoch(&mut self) {
         let mut order = self.train_genes.clone();
         order.shuffle(&mut self.rng);
-        self.batches = order.chunks(self.config.batch_size.max(1)).map(|c| c.to_vec()).collect();
+        self.batches = order
+            .chunks(self.config.batch_size.max(1))
+            .map(|c| c.to_vec())
+            .collect();
         self.next_batch = 0;
         self.train_sum = None;
     }
@@ -203,7 +223,11 @@ impl Trainer {
         let genes = std::mem::take(&mut self.batches[self.next_batch]);
         self.next_batch += 1;
         let x = self.batch_tensor(&genes);
-        let eps = normal_noise(&mut self.rng, [genes.len(), self.steps, self.config.model.z_dim], &self.device);
+        let eps = normal_noise(
+            &mut self.rng,
+            [genes.len(), self.steps, self.config.model.z_dim],
+            &self.device,
+        );
         let model = self.model.take().expect("model present");
         let out = model.forward(x.clone(), eps);
         let loss = vrnn_loss(x, &out, self.config.beta).loss;
@@ -236,7 +260,11 @@ impl Trainer {
             let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
             let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &inner);
             let x = data.clone().select(0, idx);
-            let eps = normal_noise(&mut self.rng, [genes.len(), self.steps, self.config.model.z_dim], &inner);
+            let eps = normal_noise(
+                &mut self.rng,
+                [genes.len(), self.steps, self.config.model.z_dim],
+                &inner,
+            );
             let out = model.forward(x.clone(), eps);
             let l = vrnn_loss(x, &out, self.config.beta).loss;
             test_sum = Some(match test_sum {
@@ -244,7 +272,11 @@ impl Trainer {
                 None => l,
             });
         }
-        let train = self.train_sum.take().map(|t| t.inner()).unwrap_or_else(|| Tensor::zeros([1], &inner));
+        let train = self
+            .train_sum
+            .take()
+            .map(|t| t.inner())
+            .unwrap_or_else(|| Tensor::zeros([1], &inner));
         let test = test_sum.unwrap_or_else(|| Tensor::zeros([1], &inner));
         let both = Tensor::cat(vec![train, test], 0);
         let values: Vec<f32> = both
@@ -256,7 +288,8 @@ impl Trainer {
         EpochLosses {
             epoch: self.epoch,
             train: values.first().copied().unwrap_or(f32::NAN) as f64 / n_batches,
-            test: values.get(1).copied().unwrap_or(f32::NAN) as f64 / test_batches.len().max(1) as f64,
+            test: values.get(1).copied().unwrap_or(f32::NAN) as f64
+                / test_batches.len().max(1) as f64,
         }
     }
 

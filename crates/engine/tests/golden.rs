@@ -12,8 +12,12 @@ const RTOL: f64 = 1e-4;
 const ATOL: f64 = 1e-6;
 
 fn golden() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden-vrnn-step.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture present")).expect("valid JSON")
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/golden-vrnn-step.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture present"))
+        .expect("valid JSON")
 }
 
 /// Flattens a nested JSON array into (shape, values).
@@ -47,7 +51,10 @@ fn named(v: &Value) -> TorchTensors {
 
 fn tensor3(v: &Value, device: &Device) -> Tensor<3> {
     let (shape, values) = flat(v);
-    Tensor::from_data(TensorData::new(values, [shape[0], shape[1], shape[2]]), device)
+    Tensor::from_data(
+        TensorData::new(values, [shape[0], shape[1], shape[2]]),
+        device,
+    )
 }
 
 fn assert_close(what: &str, got: &[f32], want: &[f32]) {
@@ -105,7 +112,11 @@ fn check_golden_step(device: Device) {
     }
 
     let losses = vrnn_loss(x, &out, beta);
-    for (name, t) in [("loss", &losses.loss), ("recon", &losses.recon), ("kl", &losses.kl)] {
+    for (name, t) in [
+        ("loss", &losses.loss),
+        ("recon", &losses.recon),
+        ("kl", &losses.kl),
+    ] {
         let v = host(t.clone()).1;
         assert_close(name, &v, &[g[name].as_f64().unwrap() as f32]);
     }
@@ -122,7 +133,11 @@ fn check_golden_step(device: Device) {
 
     let mut optim = reference_adam();
     let model = optim.step(lr, model, grads);
-    assert_named_close("after step", &model.to_torch(), &named(&g["params_after_step"]));
+    assert_named_close(
+        "after step",
+        &model.to_torch(),
+        &named(&g["params_after_step"]),
+    );
 }
 
 #[test]

@@ -6,6 +6,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Formats a time value as users write it: `0`, `3`, `24`, `0.5` (no spurious `.0`). Shared by
+/// the page, the worker and the exports so every view labels times identically.
+pub fn time_label(t: f64) -> String {
+    if t.fract() == 0.0 && t.abs() < 1e15 {
+        format!("{}", t as i64)
+    } else {
+        format!("{t}")
+    }
+}
+
 /// Which compute backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Compute {
@@ -91,14 +101,27 @@ pub enum Response {
     Ready,
     Loaded(DatasetSummary),
     /// The file could not be used; the message names the line and column.
-    LoadFailed { file_name: String, message: String },
+    LoadFailed {
+        file_name: String,
+        message: String,
+    },
     /// Training began on this backend (e.g. "WebGPU" or "CPU"), with why when it fell back.
-    Started { backend: String, note: Option<String> },
+    Started {
+        backend: String,
+        note: Option<String>,
+    },
     Epoch(EpochReport),
-    Finished { epochs: usize, seconds: f64 },
-    Cancelled { epochs: usize },
+    Finished {
+        epochs: usize,
+        seconds: f64,
+    },
+    Cancelled {
+        epochs: usize,
+    },
     /// Training could not run or stopped with an error.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 #[cfg(test)]
@@ -123,6 +146,13 @@ mod tests {
             let s = serde_json::to_string(&m).unwrap();
             assert_eq!(serde_json::from_str::<Request>(&s).unwrap(), m);
         }
+    }
+
+    #[test]
+    fn time_labels() {
+        assert_eq!(time_label(24.0), "24");
+        assert_eq!(time_label(0.5), "0.5");
+        assert_eq!(time_label(-3.0), "-3");
     }
 
     #[test]

@@ -34,7 +34,10 @@ fn post(msg: &Response) {
 }
 
 fn now_s() -> f64 {
-    scope().performance().map(|p| p.now() / 1000.0).unwrap_or(0.0)
+    scope()
+        .performance()
+        .map(|p| p.now() / 1000.0)
+        .unwrap_or(0.0)
 }
 
 /// Lets queued messages (a Cancel) run: a macrotask, since awaiting a resolved promise only
@@ -56,7 +59,10 @@ pub fn start() {
             (s, None)
         } else {
             let arr: js_sys::Array = data.unchecked_into();
-            (arr.get(0).as_string().unwrap_or_default(), arr.get(1).dyn_into::<web_sys::Blob>().ok())
+            (
+                arr.get(0).as_string().unwrap_or_default(),
+                arr.get(1).dyn_into::<web_sys::Blob>().ok(),
+            )
         };
         let request: Request = match serde_json::from_str(&json) {
             Ok(r) => r,
@@ -110,7 +116,11 @@ pub fn start() {
     post(&Response::Ready);
 }
 
-async fn load(blob: &web_sys::Blob, file_name: &str, time_column: Option<String>) -> Result<Dataset, String> {
+async fn load(
+    blob: &web_sys::Blob,
+    file_name: &str,
+    time_column: Option<String>,
+) -> Result<Dataset, String> {
     let buf = JsFuture::from(blob.array_buffer())
         .await
         .map_err(|e| format!("{file_name}: the file could not be read: {e:?}"))?;
@@ -131,7 +141,10 @@ fn summary(file_name: &str, d: &Dataset) -> DatasetSummary {
 }
 
 /// The device for a run, and a note when the choice differs from the request.
-async fn choose_device(state: &Rc<RefCell<State>>, compute: Compute) -> (Device, &'static str, Option<String>) {
+async fn choose_device(
+    state: &Rc<RefCell<State>>,
+    compute: Compute,
+) -> (Device, &'static str, Option<String>) {
     if compute == Compute::Cpu {
         return (backend::cpu_device(), "CPU", None);
     }
@@ -159,7 +172,9 @@ async fn choose_device(state: &Rc<RefCell<State>>, compute: Compute) -> (Device,
         Err(e) => (
             backend::cpu_device(),
             "CPU",
-            Some(format!("WebGPU could not start ({e}); using the CPU backend")),
+            Some(format!(
+                "WebGPU could not start ({e}); using the CPU backend"
+            )),
         ),
     }
 }
@@ -176,9 +191,17 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         backend: backend_name.into(),
         note,
     });
-    let config = TrainConfig::new().with_epochs(settings.epochs).with_seed(settings.seed);
+    let config = TrainConfig::new()
+        .with_epochs(settings.epochs)
+        .with_seed(settings.seed);
     let device = backend::training_device(device, settings.seed);
-    let mut trainer = Trainer::new(config, &dataset.means, dataset.n_genes(), dataset.n_times(), &device);
+    let mut trainer = Trainer::new(
+        config,
+        &dataset.means,
+        dataset.n_genes(),
+        dataset.n_times(),
+        &device,
+    );
     let t0 = now_s();
     while !trainer.is_done() {
         yield_to_event_loop().await;

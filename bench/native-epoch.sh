@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): seconds per epoch of the native CLI on 2000 genes x 5 time points
+# (batch 400). Generates the same data as bench/browser-epoch.js. Usage: bash bench/native-epoch.sh [epochs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+epochs=${1:-20}
+mkdir -p bench/data
+node -e "require('fs').writeFileSync('bench/data/genes2000.csv', require('./tests/e2e/support').timeCourseCsv({ genes: 2000, cellsPerTime: 20, seed: 11 }))"
+cargo build --release -p vrnn-clustering-cli
+for backend in cpu wgpu; do
+  out=$(mktemp -d)
+  if "$CARGO_TARGET_DIR/release/vrnn-clustering" run --input bench/data/genes2000.csv --out "$out" \
+      --epochs "$epochs" --backend "$backend" 2>/dev/null; then
+    python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2], 'seconds per epoch:', round(r['timings']['seconds_per_epoch'], 4))" "$out/run.json" "$backend"
+  else
+    echo "$backend: not available on this machine"
+  fi
+done
