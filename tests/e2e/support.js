@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 
-const DIST = path.resolve(__dirname, '..', '..', 'dist');
+const DIST = path.resolve(process.env.VRNN_DIST || path.join(__dirname, '..', '..', 'dist'));
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
