@@ -224,34 +224,8 @@ pub fn App() -> impl IntoView {
             {move || summary.get().map(|s| view! { <Summary s=s /> })}
 
             <section class="settings" aria-label="Settings">
-                <label>
-                    "Epochs"
-                    <input
-                        type="number"
-                        min="1"
-                        step="1"
-                        prop:value=move || epochs.get().to_string()
-                        on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse::<usize>() {
-                                epochs.set(v.max(1));
-                            }
-                        }
-                    />
-                </label>
-                <label>
-                    "Seed"
-                    <input
-                        type="number"
-                        min="0"
-                        step="1"
-                        prop:value=move || seed.get().to_string()
-                        on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).parse::<u64>() {
-                                seed.set(v);
-                            }
-                        }
-                    />
-                </label>
+                <NumberSetting label="Epochs" value=epochs min=1 />
+                <NumberSetting label="Seed" value=seed min=0 />
                 <label>
                     "Compute"
                     <select on:change=move |ev| {
@@ -284,6 +258,31 @@ pub fn App() -> impl IntoView {
                 <div id="plot-loss" class="plot" data-plot="loss"></div>
             </section>
         </main>
+    }
+}
+
+/// A labelled whole-number input bound to a setting; values below `min` are raised to it and
+/// text that is not a number leaves the setting unchanged.
+#[component]
+fn NumberSetting<T>(label: &'static str, value: RwSignal<T>, min: T) -> impl IntoView
+where
+    T: std::str::FromStr + std::fmt::Display + PartialOrd + Copy + Send + Sync + 'static,
+{
+    view! {
+        <label>
+            {label}
+            <input
+                type="number"
+                min=min.to_string()
+                step="1"
+                prop:value=move || value.get().to_string()
+                on:input=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse::<T>() {
+                        value.set(if v < min { min } else { v });
+                    }
+                }
+            />
+        </label>
     }
 }
 

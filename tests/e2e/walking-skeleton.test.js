@@ -94,13 +94,14 @@ test('Cancel stops a long run between batches and keeps the losses so far', asyn
   await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
   await page.getByRole('button', { name: 'Train' }).click();
   const status = page.getByRole('status');
-  await status.filter({ hasText: /Epoch 2\/100000/ }).waitFor({ timeout: 120_000 });
+  // Any epoch will do: on this small data set the status changes every few milliseconds.
+  await status.filter({ hasText: /Epoch \d+\/100000/ }).waitFor({ timeout: 120_000 });
   // The page stays responsive while the worker trains.
   assert.match(await status.textContent(), /ETA/);
   await page.getByRole('button', { name: 'Cancel' }).click();
   await status.filter({ hasText: 'Cancelled' }).waitFor({ timeout: 60_000 });
   const n = Number((await status.textContent()).match(/after (\d+) epochs/)[1]);
-  assert.ok(n >= 2 && n < 100000, `cancelled after ${n} epochs`);
+  assert.ok(n >= 1 && n < 100000, `cancelled after ${n} epochs`);
   const traces = await lossTraces(page);
   assert.equal(traces[0].y.length, n);
   assert.ok(await page.getByRole('button', { name: 'Train' }).isEnabled());
