@@ -8,6 +8,18 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vrnn-clustering"))
 }
 
+/// Runs `vrnn-clustering run --input INPUT --out OUT EXTRA...`.
+fn run_cli(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args(["run", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vrnn-cli-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -44,14 +56,7 @@ fn run_writes_loss_means_and_run_json() {
     let input = dir.join("data.csv");
     write_csv(&input);
     let out = dir.join("out");
-    let o = bin()
-        .args(["run", "--input"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .args(["--epochs", "2", "--seed", "7"])
-        .output()
-        .unwrap();
+    let o = run_cli(&input, &out, &["--epochs", "2", "--seed", "7"]);
     assert!(
         o.status.success(),
         "stderr: {}",
@@ -86,14 +91,7 @@ fn run_writes_loss_means_and_run_json() {
 
     // Same seed, same numbers.
     let out2 = dir.join("out2");
-    let o = bin()
-        .args(["run", "--input"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&out2)
-        .args(["--epochs", "2", "--seed", "7"])
-        .output()
-        .unwrap();
+    let o = run_cli(&input, &out2, &["--epochs", "2", "--seed", "7"]);
     assert!(o.status.success());
     assert_eq!(
         std::fs::read_to_string(out2.join("loss.csv")).unwrap(),
@@ -106,13 +104,7 @@ fn bad_input_exits_non_zero_naming_file_line_and_column() {
     let dir = scratch("bad");
     let input = dir.join("bad.csv");
     std::fs::write(&input, "Cell_ID,Time,IRF1\na,0,1\nb,3,1.5\nc,3,oops\n").unwrap();
-    let o = bin()
-        .args(["run", "--input"])
-        .arg(&input)
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap();
+    let o = run_cli(&input, &dir.join("out"), &[]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     let last = err.trim_end().lines().last().unwrap();

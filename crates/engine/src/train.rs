@@ -111,6 +111,13 @@ pub fn normal_noise(rng: &mut StdRng, shape: [usize; 3], device: &Device) -> Ten
     Tensor::from_data(TensorData::new(v, shape), device)
 }
 
+/// The sequences of these genes (rows of `data`), on `data`'s device.
+fn select_genes(data: &Tensor<3>, genes: &[usize]) -> Tensor<3> {
+    let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
+    let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &data.device());
+    data.clone().select(0, idx)
+}
+
 /// One epoch's mean losses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EpochLosses {
@@ -197,12 +204,6 @@ impl Trainer {
         self.test_genes.len()
     }
 
-    fn batch_tensor(&self, genes: &[usize]) -> Tensor<3> {
-        let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
-        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &self.device);
-        self.data.clone().select(0, idx)
-    }
-
     fn start_epoch(&mut self) {
         let mut order = self.train_genes.clone();
         order.shuffle(&mut self.rng);
@@ -222,7 +223,7 @@ impl Trainer {
         }
         let genes = std::mem::take(&mut self.batches[self.next_batch]);
         self.next_batch += 1;
-        let x = self.batch_tensor(&genes);
+        let x = select_genes(&self.data, &genes);
         let eps = normal_noise(
             &mut self.rng,
             [genes.len(), self.steps, self.config.model.z_dim],
@@ -257,9 +258,7 @@ impl Trainer {
             .map(|c| c.to_vec())
             .collect();
         for genes in &test_batches {
-            let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
-            let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &inner);
-            let x = data.clone().select(0, idx);
+            let x = select_genes(&data, genes);
             let eps = normal_noise(
                 &mut self.rng,
                 [genes.len(), self.steps, self.config.model.z_dim],
