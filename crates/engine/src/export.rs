@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use vrnn_protocol::time_label;
 
+use crate::analysis::{Analysis, AnalysisConfig, AnalysisTimings};
 use crate::ingest::Dataset;
 use crate::train::{EpochLosses, TrainConfig};
+use vrnn_protocol::SimilarGene;
 
 /// Quotes a CSV field when it needs it (gene names may contain commas or quotes).
 fn field(s: &str) -> String {
@@ -19,21 +21,190 @@ fn field(s: &str) -> String {
 
 /// `gene,<t1>,<t2>,...`: the per-time mean matrix with the real time values.
 pub fn means_csv(d: &Dataset) -> String {
+    time_matrix_csv(&d.genes, &d.times, &d.means)
+}
+
+/// A `genes × T` matrix with a `gene,<t1>,...` header.
+fn time_matrix_csv(genes: &[String], times: &[f64], values: &[f32]) -> String {
     let mut s = String::from("gene");
-    for &t in &d.times {
+    for &t in times {
         s.push(',');
         s.push_str(&time_label(t));
     }
     s.push('\n');
-    for (g, name) in d.genes.iter().enumerate() {
+    let steps = times.len().max(1);
+    for (name, row) in genes.iter().zip(values.chunks(steps)) {
         s.push_str(&field(name));
-        for v in d.gene_means(g) {
+        for v in row {
             s.push(',');
             s.push_str(&v.to_string());
         }
         s.push('\n');
     }
     s
+}
+
+/// A file of a run, ready to be written or downloaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportFile {
+    pub name: String,
+    pub mime: &'static str,
+    pub contents: String,
+}
+
+const CSV: &str = "text/csv";
+const TEXT: &str = "text/plain";
+
+/// `gene,cluster` with clusters 1..=k, as every view numbers them.
+pub fn clusters_csv(a: &Analysis) -> String {
+    let mut s = String::from("gene,cluster\n");
+    for (g, &l) in a.genes.iter().zip(&a.clustering.labels) {
+        s.push_str(&format!("{},{}\n", field(g), l + 1));
+    }
+    s
+}
+
+/// `gene,cluster,membership_1..membership_k`: soft memberships beside the hard cluster.
+pub fn memberships_csv(a: &Analysis) -> String {
+    let k = a.clustering.k;
+    let mut s = String::from("gene,cluster");
+    for c in 1..=k {
+        s.push_str(&format!(",membership_{c}"));
+    }
+    s.push('\n');
+    for (g, name) in a.genes.iter().enumerate() {
+        s.push_str(&format!("{},{}", field(name), a.clustering.labels[g] + 1));
+        for m in &a.memberships[g * k..(g + 1) * k] {
+            s.push_str(&format!(",{m:.6}"));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The genes of one cluster (1-based), one per line, for enrichment tools.
+pub fn gene_list(a: &Analysis, cluster: usize) -> String {
+    let mut s = String::new();
+    for (g, &l) in a.genes.iter().zip(&a.clustering.labels) {
+        if l + 1 == cluster {
+            s.push_str(g);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// All clusters as a GMT gene-set file (name, description, genes; tab-separated).
+pub fn clusters_gmt(a: &Analysis) -> String {
+    let sizes = a.clustering.sizes();
+    let mut s = String::new();
+    for c in 1..=a.clustering.k {
+        s.push_str(&format!(
+            "cluster_{c}\tVRNN cluster {c} of {} ({} genes)",
+            a.clustering.k,
+            sizes[c - 1]
+        ));
+        for (g, &l) in a.genes.iter().zip(&a.clustering.labels) {
+            if l + 1 == c {
+                s.push('\t');
+                s.push_str(g);
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// `gene,z1..zD`: the latent summary that was clustered.
+pub fn latents_csv(a: &Analysis) -> String {
+    let d = a.latents.dim;
+    let mut s = String::from("gene");
+    for i in 1..=d {
+        s.push_str(&format!(",z{i}"));
+    }
+    s.push('\n');
+    for (name, row) in a.genes.iter().zip(a.latents.values.chunks(d.max(1))) {
+        s.push_str(&field(name));
+        for v in row {
+            s.push(',');
+            s.push_str(&v.to_string());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// `gene,umap1,umap2`.
+pub fn umap_csv(a: &Analysis) -> String {
+    let mut s = String::from("gene,umap1,umap2\n");
+    for (name, p) in a.genes.iter().zip(&a.umap) {
+        s.push_str(&format!("{},{},{}\n", field(name), p[0], p[1]));
+    }
+    s
+}
+
+/// `query,rank,gene,distance,cluster` for one or more similar-dynamics queries.
+pub fn similar_csv(queries: &[(String, Vec<SimilarGene>)]) -> String {
+    let mut s = String::from("query,rank,gene,distance,cluster\n");
+    for (q, genes) in queries {
+        for (r, g) in genes.iter().enumerate() {
+            s.push_str(&format!(
+                "{},{},{},{},{}\n",
+                field(q),
+                r + 1,
+                field(&g.gene),
+                g.distance,
+                g.cluster
+            ));
+        }
+    }
+    s
+}
+
+/// Names of every file [`analysis_file`] can produce for this analysis.
+pub fn analysis_file_names(a: &Analysis) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "clusters.csv",
+        "memberships.csv",
+        "clusters.gmt",
+        "latents.csv",
+        "umap.csv",
+        "means.csv",
+        "reconstruction.csv",
+    ]
+    .map(String::from)
+    .to_vec();
+    names.extend((1..=a.clustering.k).map(|c| format!("cluster_{c}.txt")));
+    names
+}
+
+/// One file of the analysis by name (see [`analysis_file_names`]).
+pub fn analysis_file(a: &Analysis, name: &str) -> Option<ExportFile> {
+    let (mime, contents) = match name {
+        "clusters.csv" => (CSV, clusters_csv(a)),
+        "memberships.csv" => (CSV, memberships_csv(a)),
+        "clusters.gmt" => (TEXT, clusters_gmt(a)),
+        "latents.csv" => (CSV, latents_csv(a)),
+        "umap.csv" => (CSV, umap_csv(a)),
+        "means.csv" => (CSV, time_matrix_csv(&a.genes, &a.times, &a.means)),
+        "reconstruction.csv" => (CSV, time_matrix_csv(&a.genes, &a.times, &a.latents.recon)),
+        _ => {
+            let c: usize = name
+                .strip_prefix("cluster_")?
+                .strip_suffix(".txt")?
+                .parse()
+                .ok()?;
+            if c == 0 || c > a.clustering.k {
+                return None;
+            }
+            (TEXT, gene_list(a, c))
+        }
+    };
+    Some(ExportFile {
+        name: name.to_string(),
+        mime,
+        contents,
+    })
 }
 
 /// `epoch,train_loss,test_loss`.
@@ -86,7 +257,27 @@ pub struct RunInfo {
     pub n_train_genes: usize,
     pub n_test_genes: usize,
     pub timings: Timings,
+    /// Settings and timings of the analysis after training (absent when it did not run).
+    #[serde(default)]
+    pub analysis: Option<AnalysisInfo>,
     pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnalysisInfo {
+    pub config: AnalysisConfig,
+    pub timings: AnalysisTimings,
+    pub cluster_sizes: Vec<usize>,
+}
+
+impl AnalysisInfo {
+    pub fn of(a: &Analysis) -> Self {
+        Self {
+            config: a.config.clone(),
+            timings: a.timings.clone(),
+            cluster_sizes: a.clustering.sizes(),
+        }
+    }
 }
 
 impl RunInfo {

@@ -1,9 +1,13 @@
 //! The VRNN gene-clustering engine: everything that computes, nothing that knows about the
 //! browser. The web worker and the command-line tool are thin fronts over these calls.
 
+pub mod analysis;
 pub mod backend;
+pub mod cluster;
+pub mod embed;
 pub mod export;
 pub mod ingest;
+pub mod latent;
 pub mod model;
 pub mod train;
 
@@ -11,3 +15,4 @@ pub use burn;
 pub use ingest::{read_csv, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
 pub use train::{EpochLosses, TrainConfig, Trainer};
+pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};

@@ -188,6 +188,11 @@ impl Trainer {
             .expect("model is always present between calls")
     }
 
+    /// The trained model without autodiff, and its device, for inference after training.
+    pub fn inference_model(&self) -> (Vrnn, Device) {
+        (self.model().valid(), self.device.clone().inner())
+    }
+
     pub fn epochs_done(&self) -> usize {
         self.epoch
     }

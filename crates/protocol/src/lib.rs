@@ -48,12 +48,48 @@ impl Compute {
     }
 }
 
+/// What represents a gene in latent space (spec section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum LatentSummary {
+    /// The posterior mean `mu_q` averaged over time: deterministic (this project's default).
+    #[default]
+    PosteriorMean,
+    /// A sampled `z_t` averaged over time, as the reference does (noisy; seeded here).
+    SampledZ,
+}
+
+impl LatentSummary {
+    pub const ALL: [LatentSummary; 2] = [LatentSummary::PosteriorMean, LatentSummary::SampledZ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LatentSummary::PosteriorMean => "Posterior mean",
+            LatentSummary::SampledZ => "Sampled z (reference)",
+        }
+    }
+
+    /// Parses a label or a CLI value (`mean`, `sampled`), case-insensitively.
+    pub fn parse(s: &str) -> Option<LatentSummary> {
+        let s = s.to_ascii_lowercase();
+        if s.starts_with("posterior") || s == "mean" {
+            Some(LatentSummary::PosteriorMean)
+        } else if s.starts_with("sampled") {
+            Some(LatentSummary::SampledZ)
+        } else {
+            None
+        }
+    }
+}
+
 /// The settings of one training run, as chosen on the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
     pub epochs: usize,
     pub seed: u64,
     pub compute: Compute,
+    /// Clusters of the analysis that follows training.
+    pub k: usize,
+    pub latent: LatentSummary,
 }
 
 /// Page → worker.
@@ -66,8 +102,14 @@ pub enum Request {
     },
     /// Train on the last dataset that loaded.
     Train(TrainSettings),
-    /// Stop the current run between two batches.
+    /// Stop the current run (training or analysis) at the next step.
     Cancel,
+    /// Cluster the finished analysis again with another k (no retraining).
+    Recluster { k: usize },
+    /// The `n` genes nearest to `gene` in latent space.
+    Similar { gene: String, n: usize },
+    /// Send one of the run's files (names as in [`Response::File`]).
+    Export { name: String },
 }
 
 /// What was read from a file, for the page's summary.
@@ -94,6 +136,53 @@ pub struct EpochReport {
     pub elapsed: f64,
 }
 
+/// One point of the k-choice plot.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KChoicePoint {
+    pub k: usize,
+    pub inertia: f64,
+    pub silhouette: f64,
+}
+
+/// A clustering as shown: clusters numbered 1..=k everywhere (plots, tables, files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterView {
+    pub k: usize,
+    /// 1-based cluster of each gene.
+    pub labels: Vec<usize>,
+    /// Per cluster (index 0 = cluster 1), the seeded sample of genes drawn in its panel.
+    pub shown: Vec<Vec<usize>>,
+}
+
+/// Everything the page draws after a run, computed once by the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisView {
+    pub genes: Vec<String>,
+    pub times: Vec<f64>,
+    /// Observed per-time means, `genes × T` row-major.
+    pub means: Vec<f32>,
+    /// The model's reconstruction, same layout.
+    pub recon: Vec<f32>,
+    pub latent_summary: String,
+    pub latent_dim: usize,
+    pub clusters: ClusterView,
+    pub k_choice: Vec<KChoicePoint>,
+    /// 2-D layout of every gene.
+    pub umap: Vec<[f32; 2]>,
+}
+
+/// One gene of a similar-dynamics query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarGene {
+    pub gene: String,
+    /// Row of the gene in [`AnalysisView::genes`].
+    pub index: usize,
+    /// Euclidean distance in latent space.
+    pub distance: f64,
+    /// 1-based.
+    pub cluster: usize,
+}
+
 /// Worker → page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
@@ -118,6 +207,24 @@ pub enum Response {
     Cancelled {
         epochs: usize,
     },
+    /// Analysis after training: what it is doing and how far along (0 to 1).
+    Progress {
+        label: String,
+        fraction: f64,
+    },
+    /// The finished analysis.
+    Analysed(AnalysisView),
+    Reclustered(ClusterView),
+    Similar {
+        query: String,
+        genes: Vec<SimilarGene>,
+    },
+    /// A file to save, in exactly the CLI's format.
+    File {
+        name: String,
+        mime: String,
+        contents: String,
+    },
     /// Training could not run or stopped with an error.
     Failed {
         message: String,
@@ -139,8 +246,15 @@ mod tests {
                 epochs: 3,
                 seed: 42,
                 compute: Compute::WebGpu,
+                k: 6,
+                latent: LatentSummary::SampledZ,
             }),
             Request::Cancel,
+            Request::Recluster { k: 4 },
+            Request::Similar {
+                gene: "IRF1".into(),
+                n: 20,
+            },
         ];
         for m in msgs {
             let s = serde_json::to_string(&m).unwrap();

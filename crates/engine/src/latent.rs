@@ -1,0 +1,85 @@
+//! The latent summary of every gene (spec section 6) and the model's reconstruction of its
+//! time course, computed once per run so that every plot and export reads the same numbers.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Vrnn;
+use crate::train::normal_noise;
+
+pub use vrnn_protocol::LatentSummary;
+
+/// Per-gene latent vectors and reconstructions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Latents {
+    pub kind: LatentSummary,
+    pub dim: usize,
+    /// `genes × dim`, row-major.
+    pub values: Vec<f32>,
+    /// The decoder's mean for every gene and time, `genes × T`, along the same latent path.
+    pub recon: Vec<f32>,
+}
+
+/// Genes per forward pass: large enough to be fast, small enough for any GPU's buffers.
+const BATCH: usize = 1024;
+
+/// Runs the trained model (no autodiff) over every gene. With [`LatentSummary::PosteriorMean`]
+/// the noise is zero, so `z_t = mu_q` and the reconstruction is the model's deterministic
+/// reading of the gene; with [`LatentSummary::SampledZ`] the noise comes from `seed`.
+pub async fn summarise(
+    model: &Vrnn,
+    means: &[f32],
+    n_genes: usize,
+    steps: usize,
+    kind: LatentSummary,
+    seed: u64,
+    device: &Device,
+) -> Latents {
+    let z_dim = model.z_dim();
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_1a7e);
+    let mut values = Vec::with_capacity(n_genes * z_dim);
+    let mut recon = Vec::with_capacity(n_genes * steps);
+    let mut start = 0;
+    while start < n_genes {
+        let b = BATCH.min(n_genes - start);
+        let x = Tensor::<3>::from_data(
+            TensorData::new(
+                means[start * steps..(start + b) * steps].to_vec(),
+                [b, steps, 1],
+            ),
+            device,
+        );
+        let eps = match kind {
+            LatentSummary::PosteriorMean => Tensor::zeros([b, steps, z_dim], device),
+            LatentSummary::SampledZ => normal_noise(&mut rng, [b, steps, z_dim], device),
+        };
+        let out = model.forward(x, eps);
+        let z = match kind {
+            LatentSummary::PosteriorMean => out.mu_q,
+            LatentSummary::SampledZ => out.z,
+        };
+        let summary = z.mean_dim(1).reshape([b * z_dim]);
+        let both = Tensor::cat(vec![summary, out.x_mean.reshape([b * steps])], 0);
+        let host: Vec<f32> = both
+            .into_data_async()
+            .await
+            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+            .unwrap_or_default();
+        if host.len() == b * (z_dim + steps) {
+            values.extend_from_slice(&host[..b * z_dim]);
+            recon.extend_from_slice(&host[b * z_dim..]);
+        } else {
+            values.extend(std::iter::repeat_n(f32::NAN, b * z_dim));
+            recon.extend(std::iter::repeat_n(f32::NAN, b * steps));
+        }
+        start += b;
+    }
+    Latents {
+        kind,
+        dim: z_dim,
+        values,
+        recon,
+    }
+}
