@@ -1,9 +1,13 @@
-//! The page: load a file, see what was read, train, watch the loss.
+//! The page: load a file, see what was read, train, watch the loss, then explore the one
+//! analysis of the run (clusters, UMAP, trajectories, similar genes) and download its files.
 
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use vrnn_protocol::{Compute, DatasetSummary, EpochReport, Request, Response, TrainSettings};
+use vrnn_protocol::{
+    AnalysisView, Compute, DatasetSummary, EpochReport, LatentSummary, Request, Response,
+    SimilarGene, TrainSettings,
+};
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, Event, HtmlInputElement};
 
@@ -18,7 +22,43 @@ enum Phase {
     Idle,
     Loading(String),
     Training { backend: String },
+    Analysing,
     Done,
+}
+
+/// Genes of interest of the seed study, shown by default when the data has them.
+const DEFAULT_GENES_OF_INTEREST: &str = "IRF1, CXCL9, CXCL10";
+
+/// Saves text as a file through a temporary link (the browser's download, nothing uploaded).
+fn save_file(name: &str, mime: &str, contents: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let doc = document();
+    if let Ok(a) = doc.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        if let Some(body) = doc.body() {
+            let _ = body.append_child(&a);
+            a.click();
+            let _ = body.remove_child(&a);
+        }
+    }
+    // Give the download time to start before the URL is released.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+        revoke.unchecked_ref(),
+        10_000,
+    );
 }
 
 /// `?backend=cpu|webgpu&epochs=N` as initial settings.
@@ -47,6 +87,12 @@ pub fn App() -> impl IntoView {
     let seed = RwSignal::new(42u64);
     let compute = RwSignal::new(url_compute.unwrap_or_default());
     let backend_used = RwSignal::new(None::<String>);
+    let k = RwSignal::new(6usize);
+    let latent = RwSignal::new(LatentSummary::default());
+    let analysis = RwSignal::new(None::<AnalysisView>);
+    let selected = RwSignal::new(None::<usize>);
+    let similar = RwSignal::new(None::<(String, Vec<SimilarGene>)>);
+    let trained = RwSignal::new(String::new());
 
     let on_response = move |r: Response| match r {
         Response::Ready => {
@@ -63,6 +109,9 @@ pub fn App() -> impl IntoView {
             ));
             summary.set(Some(s));
             history.set(Vec::new());
+            analysis.set(None);
+            selected.set(None);
+            similar.set(None);
             backend_used.set(None);
             error.set(None);
             phase.set(Phase::Idle);
@@ -96,14 +145,58 @@ pub fn App() -> impl IntoView {
             history.update(|h| h.push(e));
         }
         Response::Finished { epochs, seconds } => {
-            status.set(format!(
-                "Finished {epochs} epochs in {} on {} ({:.3} s per epoch).",
+            let t = format!(
+                "{epochs} epochs in {} on {} ({:.3} s per epoch)",
                 format::duration(seconds),
                 backend_used.get_untracked().unwrap_or_default(),
                 seconds / epochs.max(1) as f64
+            );
+            status.set(format!("Trained {t}; analysing…"));
+            trained.set(t);
+            phase.set(Phase::Analysing);
+        }
+        Response::Progress { label, fraction } => {
+            status.set(format!("Analysing: {label} ({:.0} %)", fraction * 100.0));
+        }
+        Response::Analysed(view) => {
+            let t = &view.timings;
+            status.set(format!(
+                "Finished: {} · {} clusters of {} genes · analysis {} (latent summary {}, k choice {}, clustering {}, UMAP {}).",
+                trained.get_untracked(),
+                view.clusters.k,
+                view.genes.len(),
+                format::duration(t.latent_s + t.k_choice_s + t.cluster_s + t.umap_s),
+                format::duration(t.latent_s),
+                format::duration(t.k_choice_s),
+                format::duration(t.cluster_s),
+                format::duration(t.umap_s),
             ));
+            k.set(view.clusters.k);
+            selected.set(None);
+            similar.set(None);
+            analysis.set(Some(view));
             phase.set(Phase::Done);
         }
+        Response::Reclustered(clusters) => {
+            let n = clusters.k;
+            analysis.update(|a| {
+                if let Some(a) = a {
+                    a.clusters = clusters;
+                }
+            });
+            // The similar-genes table shows cluster numbers: it is asked for again (an effect
+            // below watches the clustering).
+            similar.set(None);
+            status.set(format!(
+                "Finished: re-clustered into {n} clusters without retraining."
+            ));
+        }
+        Response::Similar { query, genes } => similar.set(Some((query, genes))),
+        Response::File {
+            name,
+            mime,
+            contents,
+        } => save_file(&name, &mime, &contents),
         Response::Cancelled { epochs } => {
             status.set(format!(
                 "Cancelled after {epochs} epochs; the losses so far are kept."
@@ -172,6 +265,9 @@ pub fn App() -> impl IntoView {
         error.set(None);
         notice.set(None);
         history.set(Vec::new());
+        analysis.set(None);
+        selected.set(None);
+        similar.set(None);
         status.set("Starting training…".into());
         phase.set(Phase::Training {
             backend: String::new(),
@@ -180,12 +276,43 @@ pub fn App() -> impl IntoView {
             epochs: epochs.get_untracked().max(1),
             seed: seed.get_untracked(),
             compute: compute.get_untracked(),
+            k: k.get_untracked().max(1),
+            latent: latent.get_untracked(),
         };
         with_client(&|c| c.send(&Request::Train(settings.clone())));
     };
     let cancel = move |_| with_client(&|c| c.send(&Request::Cancel));
 
-    let training = move || matches!(phase.get(), Phase::Training { .. });
+    // Changing k after training re-clusters the same latents: no retraining.
+    Effect::new(move || {
+        let k = k.get();
+        let current = analysis.with(|a| a.as_ref().map(|a| a.clusters.k));
+        if current.is_some_and(|c| c != k) && k >= 1 && phase.get_untracked() == Phase::Done {
+            with_client(&|c| c.send(&Request::Recluster { k }));
+        }
+    });
+    let similar_n = RwSignal::new(20usize);
+    // The similar-genes table follows the selected gene, N and the clustering.
+    Effect::new(move || {
+        let gene = selected.get().and_then(|g| {
+            analysis.with(|a| a.as_ref().and_then(|a| a.genes.get(g).cloned()))
+        });
+        let _ = analysis.with(|a| a.as_ref().map(|a| a.clusters.labels.len() + a.clusters.k));
+        let n = similar_n.get();
+        if let Some(gene) = gene {
+            with_client(&|c| {
+                c.send(&Request::Similar {
+                    gene: gene.clone(),
+                    n,
+                })
+            });
+        }
+    });
+    let export = Callback::new(move |name: String| {
+        with_client(&|c| c.send(&Request::Export { name: name.clone() }))
+    });
+
+    let training = move || matches!(phase.get(), Phase::Training { .. } | Phase::Analysing);
     let can_train =
         move || summary.with(|s| s.is_some()) && matches!(phase.get(), Phase::Idle | Phase::Done);
 
@@ -226,6 +353,26 @@ pub fn App() -> impl IntoView {
             <section class="settings" aria-label="Settings">
                 <NumberSetting label="Epochs" value=epochs min=1 />
                 <NumberSetting label="Seed" value=seed min=0 />
+                <NumberSetting label="Clusters (k)" value=k min=2 />
+                <label>
+                    "Latent summary"
+                    <select on:change=move |ev| {
+                        if let Some(l) = LatentSummary::parse(&event_target_value(&ev)) {
+                            latent.set(l);
+                        }
+                    }>
+                        {LatentSummary::ALL
+                            .into_iter()
+                            .map(|l| {
+                                view! {
+                                    <option value=l.label() prop:selected=move || latent.get() == l>
+                                        {l.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
                 <label>
                     "Compute"
                     <select on:change=move |ev| {
@@ -257,7 +404,320 @@ pub fn App() -> impl IntoView {
             <section class="plots">
                 <div id="plot-loss" class="plot" data-plot="loss"></div>
             </section>
+
+            <Show when=move || analysis.with(|a| a.is_some())>
+                <Results
+                    analysis=analysis
+                    selected=selected
+                    similar=similar
+                    similar_n=similar_n
+                    time_title=Signal::derive(move || {
+                        summary.with(|s| s.as_ref().map(|s| s.time_column.clone()).unwrap_or_else(|| "time".into()))
+                    })
+                    export=export
+                />
+            </Show>
         </main>
+    }
+}
+
+/// Gene indices named in a comma- or space-separated list, and the names not found.
+fn parse_genes(a: &AnalysisView, text: &str) -> (Vec<usize>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for name in text.split([',', ' ', ';', '\t', '\n']).filter(|s| !s.is_empty()) {
+        match find_gene(a, name) {
+            Some(g) if !found.contains(&g) => found.push(g),
+            Some(_) => {}
+            None => missing.push(name.to_string()),
+        }
+    }
+    (found, missing)
+}
+
+/// Exact name first, then case-insensitive.
+fn find_gene(a: &AnalysisView, name: &str) -> Option<usize> {
+    let name = name.trim();
+    a.genes
+        .iter()
+        .position(|g| g == name)
+        .or_else(|| a.genes.iter().position(|g| g.eq_ignore_ascii_case(name)))
+}
+
+/// Up to `n` gene names matching what was typed: prefix matches first, then substring.
+fn suggestions(a: &AnalysisView, typed: &str, n: usize) -> Vec<usize> {
+    let q = typed.trim().to_lowercase();
+    if q.is_empty() {
+        return Vec::new();
+    }
+    let lower: Vec<String> = a.genes.iter().map(|g| g.to_lowercase()).collect();
+    let mut out: Vec<usize> = (0..lower.len()).filter(|&g| lower[g].starts_with(&q)).take(n).collect();
+    if out.len() < n {
+        out.extend(
+            (0..lower.len())
+                .filter(|&g| !lower[g].starts_with(&q) && lower[g].contains(&q))
+                .take(n - out.len()),
+        );
+    }
+    out
+}
+
+/// Everything shown after a run: plots, the gene search with similar genes, and downloads.
+#[component]
+fn Results(
+    analysis: RwSignal<Option<AnalysisView>>,
+    selected: RwSignal<Option<usize>>,
+    similar: RwSignal<Option<(String, Vec<SimilarGene>)>>,
+    similar_n: RwSignal<usize>,
+    time_title: Signal<String>,
+    export: Callback<String>,
+) -> impl IntoView {
+    let show_all = RwSignal::new(false);
+    let goi_text = RwSignal::new(DEFAULT_GENES_OF_INTEREST.to_string());
+    let query = RwSignal::new(String::new());
+    let search_note = RwSignal::new(None::<String>);
+    let goi = Memo::new(move |_| {
+        analysis.with(|a| {
+            a.as_ref()
+                .map(|a| goi_text.with(|t| parse_genes(a, t)))
+                .unwrap_or_default()
+        })
+    });
+
+    let choose = move |g: usize| {
+        let name = analysis.with_untracked(|a| a.as_ref().and_then(|a| a.genes.get(g).cloned()));
+        if let Some(name) = name {
+            query.set(name);
+            search_note.set(None);
+            selected.set(Some(g));
+        }
+    };
+    let search = move || {
+        let typed = query.get_untracked();
+        let hit = analysis.with_untracked(|a| {
+            a.as_ref()
+                .and_then(|a| find_gene(a, &typed).or_else(|| suggestions(a, &typed, 1).first().copied()))
+        });
+        match hit {
+            Some(g) => choose(g),
+            None if typed.trim().is_empty() => {}
+            None => search_note.set(Some(format!("No gene named \"{}\" in this data set.", typed.trim()))),
+        }
+    };
+
+    Effect::new(move || {
+        let sel = selected.get();
+        analysis.with(|a| {
+            if let Some(a) = a {
+                plots::draw_then("plot-umap", plots::figure(&plots::umap(a, sel)), move || {
+                    plots::on_point_click("plot-umap", choose)
+                });
+            }
+        });
+    });
+    Effect::new(move || {
+        let (sel, all, title) = (selected.get(), show_all.get(), time_title.get());
+        analysis.with(|a| {
+            if let Some(a) = a {
+                plots::draw_figure("plot-trajectories", plots::trajectories(a, &title, all, sel));
+            }
+        });
+    });
+    Effect::new(move || {
+        let (sel, title, (goi, _)) = (selected.get(), time_title.get(), goi.get());
+        analysis.with(|a| {
+            if let Some(a) = a {
+                plots::draw_figure("plot-cluster-summary", plots::cluster_summary(a, &title, &goi, sel));
+                plots::draw("plot-goi", plots::genes_of_interest(a, &title, &goi, sel));
+            }
+        });
+    });
+    Effect::new(move || {
+        analysis.with(|a| {
+            if let Some(a) = a {
+                plots::draw("plot-k-choice", plots::k_choice(a));
+            }
+        });
+    });
+    Effect::new(move || {
+        let title = time_title.get();
+        let (sel, sim) = (selected.get(), similar.get());
+        analysis.with(|a| {
+            if let (Some(a), Some(g), Some((_, genes))) = (a, sel, sim) {
+                plots::draw("plot-similar", plots::similar_genes(a, &title, g, &genes));
+            }
+        });
+    });
+
+    let sizes = move || {
+        analysis.with(|a| {
+            a.as_ref()
+                .map(|a| {
+                    let mut s = vec![0usize; a.clusters.k];
+                    for &c in &a.clusters.labels {
+                        if (1..=a.clusters.k).contains(&c) {
+                            s[c - 1] += 1;
+                        }
+                    }
+                    s
+                })
+                .unwrap_or_default()
+        })
+    };
+    let download = move |label: &'static str, file: &'static str| {
+        view! {
+            <button type="button" class="secondary" on:click=move |_| export.run(file.to_string())>
+                {label}
+            </button>
+        }
+    };
+
+    view! {
+        <section class="results" aria-label="Results">
+            <h2>"Results"</h2>
+            <div class="gene-search">
+                <label>
+                    "Gene"
+                    <input
+                        type="search"
+                        placeholder="e.g. IRF1"
+                        autocomplete="off"
+                        prop:value=move || query.get()
+                        on:input=move |ev| {
+                            query.set(event_target_value(&ev));
+                            search_note.set(None);
+                        }
+                        on:keydown=move |ev: web_sys::KeyboardEvent| {
+                            if ev.key() == "Enter" {
+                                ev.prevent_default();
+                                search();
+                            }
+                        }
+                    />
+                </label>
+                <NumberSetting label="Neighbours to list" value=similar_n min=1 />
+                <ul class="suggestions" aria-label="Matching genes">
+                    {move || {
+                        let typed = query.get();
+                        analysis.with(|a| {
+                            a.as_ref()
+                                .map(|a| {
+                                    let exact = find_gene(a, &typed);
+                                    suggestions(a, &typed, 8)
+                                        .into_iter()
+                                        .filter(|&g| Some(g) != exact || selected.get() != Some(g))
+                                        .map(|g| {
+                                            let name = a.genes[g].clone();
+                                            view! {
+                                                <li>
+                                                    <button type="button" class="chip" on:click=move |_| choose(g)>
+                                                        {name}
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()
+                                })
+                        })
+                    }}
+                </ul>
+                <Show when=move || search_note.get().is_some()>
+                    <p class="notice">{move || search_note.get().unwrap_or_default()}</p>
+                </Show>
+            </div>
+
+            {move || similar.get().map(|(q, genes)| view! { <SimilarTable query=q genes=genes export=export /> })}
+            <div id="plot-similar" class="plot" data-plot="similar-genes"
+                style:display=move || if similar.with(|s| s.is_some()) { "block" } else { "none" }></div>
+
+            <div id="plot-umap" class="plot" data-plot="umap"></div>
+            <div id="plot-k-choice" class="plot" data-plot="k-choice"></div>
+            <label class="inline">
+                <input type="checkbox" prop:checked=move || show_all.get()
+                    on:change=move |ev| show_all.set(event_target_checked(&ev)) />
+                "Show all genes in the trajectory panels"
+            </label>
+            <div id="plot-trajectories" class="plot" data-plot="trajectories"></div>
+            <label class="wide">
+                "Genes of interest"
+                <input type="text" prop:value=move || goi_text.get()
+                    on:change=move |ev| goi_text.set(event_target_value(&ev)) />
+            </label>
+            <Show when=move || !goi.with(|g| g.1.is_empty())>
+                <p class="muted">
+                    {move || format!("Not in this data set: {}", goi.with(|g| g.1.join(", ")))}
+                </p>
+            </Show>
+            <div id="plot-cluster-summary" class="plot" data-plot="cluster-summary"></div>
+            <div id="plot-goi" class="plot" data-plot="genes-of-interest"></div>
+
+            <section class="downloads" aria-label="Downloads">
+                <h3>"Downloads"</h3>
+                <p class="muted">"The same files as the command-line tool writes. Cluster numbers match the plots."</p>
+                <div class="buttons">
+                    {download("Download clusters CSV", "clusters.csv")}
+                    {download("Download memberships CSV", "memberships.csv")}
+                    {download("Download gene sets (GMT)", "clusters.gmt")}
+                    {download("Download latents CSV", "latents.csv")}
+                    {download("Download UMAP CSV", "umap.csv")}
+                    {download("Download means CSV", "means.csv")}
+                    {download("Download reconstruction CSV", "reconstruction.csv")}
+                    {download("Download loss CSV", "loss.csv")}
+                    {download("Download run JSON", "run.json")}
+                </div>
+                <div class="buttons">
+                    {move || {
+                        sizes()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(c, n)| {
+                                let file = format!("cluster_{}.txt", c + 1);
+                                view! {
+                                    <button type="button" class="secondary"
+                                        on:click=move |_| export.run(file.clone())>
+                                        {format!("Cluster {} gene list ({n})", c + 1)}
+                                    </button>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </div>
+            </section>
+        </section>
+    }
+}
+
+#[component]
+fn SimilarTable(query: String, genes: Vec<SimilarGene>, export: Callback<String>) -> impl IntoView {
+    view! {
+        <div class="similar">
+            <table aria-label="Similar genes">
+                <caption>{format!("Genes with dynamics most similar to {query}")}</caption>
+                <thead>
+                    <tr><th>"Rank"</th><th>"Gene"</th><th>"Distance"</th><th>"Cluster"</th></tr>
+                </thead>
+                <tbody>
+                    {genes
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, g)| {
+                            view! {
+                                <tr>
+                                    <td>{i + 1}</td>
+                                    <td>{g.gene}</td>
+                                    <td>{format!("{:.4}", g.distance)}</td>
+                                    <td>{g.cluster}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <button type="button" class="secondary"
+                on:click=move |_| export.run("similar_genes.csv".into())>
+                "Download similar genes CSV"
+            </button>
+        </div>
     }
 }
 

@@ -42,7 +42,7 @@ async function trainThreeEpochs(compute, expectedBackend) {
   await page.getByRole('button', { name: 'Train' }).click();
   const status = page.getByRole('status');
   await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
-  assert.match(await status.textContent(), /Finished 3 epochs/);
+  assert.match(await status.textContent(), /Finished: 3 epochs/);
   assert.match(await page.locator('.backend').textContent(), new RegExp(`Compute in use: ${expectedBackend}`));
   const traces = await lossTraces(page);
   assert.deepEqual(traces.map((t) => t.name), ['train', 'test']);

@@ -89,14 +89,72 @@ fn run_writes_loss_means_and_run_json() {
     assert_eq!(run["dataset"]["n_genes"], 30);
     assert!(run["timings"]["train_s"].as_f64().unwrap() > 0.0);
 
-    // Same seed, same numbers.
+    assert_eq!(run["analysis"]["config"]["k"], 6);
+    assert!(run["analysis"]["timings"]["umap_s"].as_f64().unwrap() >= 0.0);
+
+    // The analysis files of interfaces.md, all from one clustering.
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    let clusters = read("clusters.csv");
+    let lines: Vec<&str> = clusters.lines().collect();
+    assert_eq!(lines[0], "gene,cluster");
+    assert_eq!(lines.len(), 31);
+    let labels: Vec<usize> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert!(labels.iter().all(|&c| (1..=6).contains(&c)));
+    for c in 1..=6 {
+        let list = read(&format!("cluster_{c}.txt"));
+        let expected: Vec<&str> = lines[1..]
+            .iter()
+            .filter(|l| l.ends_with(&format!(",{c}")))
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(list.lines().collect::<Vec<_>>(), expected);
+    }
+    assert_eq!(read("clusters.gmt").lines().count(), 6);
+    let memberships = read("memberships.csv");
+    assert!(memberships.starts_with("gene,cluster,membership_1,"));
+    let latents = read("latents.csv");
+    assert!(latents.starts_with("gene,z1,z2,"));
+    assert_eq!(latents.lines().count(), 31);
+    let umap = read("umap.csv");
+    assert_eq!(umap.lines().next().unwrap(), "gene,umap1,umap2");
+    assert_eq!(umap.lines().count(), 31);
+
+    // Same seed, same numbers, down to the clusters and the layout.
     let out2 = dir.join("out2");
     let o = run_cli(&input, &out2, &["--epochs", "2", "--seed", "7"]);
     assert!(o.status.success());
-    assert_eq!(
-        std::fs::read_to_string(out2.join("loss.csv")).unwrap(),
-        loss
+    let read2 = |name: &str| std::fs::read_to_string(out2.join(name)).unwrap();
+    assert_eq!(read2("loss.csv"), loss);
+    assert_eq!(read2("clusters.csv"), clusters);
+    assert_eq!(read2("umap.csv"), umap);
+}
+
+#[test]
+fn similar_genes_and_k_are_honoured() {
+    let dir = scratch("similar");
+    let input = dir.join("data.csv");
+    write_csv(&input);
+    let out = dir.join("out");
+    let o = run_cli(
+        &input,
+        &out,
+        &["--epochs", "1", "--k", "3", "--similar-to", "G5", "--similar-n", "4"],
     );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sim = std::fs::read_to_string(out.join("similar_genes.csv")).unwrap();
+    let lines: Vec<&str> = sim.lines().collect();
+    assert_eq!(lines[0], "query,rank,gene,distance,cluster");
+    assert_eq!(lines.len(), 5);
+    assert!(lines[1].starts_with("G5,1,"));
+    assert!(!out.join("cluster_4.txt").exists());
+
+    let o = run_cli(&input, &dir.join("out2"), &["--epochs", "1", "--similar-to", "NOPE"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no gene named \"NOPE\""), "{err}");
 }
 
 #[test]

@@ -64,14 +64,7 @@ pub enum AnalysisError {
     UnknownGene(String),
 }
 
-/// Seconds spent in each phase.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AnalysisTimings {
-    pub latent_s: f64,
-    pub k_choice_s: f64,
-    pub cluster_s: f64,
-    pub umap_s: f64,
-}
+pub use vrnn_protocol::AnalysisTimings;
 
 /// Where a running analysis is, for progress displays.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +306,7 @@ impl Analysis {
                 })
                 .collect(),
             umap: self.umap.clone(),
+            timings: self.timings.clone(),
         }
     }
 }

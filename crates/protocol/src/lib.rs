@@ -154,6 +154,15 @@ pub struct ClusterView {
     pub shown: Vec<Vec<usize>>,
 }
 
+/// Seconds spent in each phase of the analysis after training.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisTimings {
+    pub latent_s: f64,
+    pub k_choice_s: f64,
+    pub cluster_s: f64,
+    pub umap_s: f64,
+}
+
 /// Everything the page draws after a run, computed once by the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisView {
@@ -169,6 +178,7 @@ pub struct AnalysisView {
     pub k_choice: Vec<KChoicePoint>,
     /// 2-D layout of every gene.
     pub umap: Vec<[f32; 2]>,
+    pub timings: AnalysisTimings,
 }
 
 /// One gene of a similar-dynamics query.

@@ -5,8 +5,14 @@ use std::rc::Rc;
 
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
-use vrnn_engine::{read_csv, Dataset, IngestOptions, TrainConfig, Trainer};
-use vrnn_protocol::{Compute, DatasetSummary, EpochReport, Request, Response, TrainSettings};
+use vrnn_engine::export::{self, RunInfo};
+use vrnn_engine::{
+    analyse, read_csv, Analysis, AnalysisConfig, AnalysisError, Dataset, EpochLosses,
+    IngestOptions, TrainConfig, Trainer,
+};
+use vrnn_protocol::{
+    Compute, DatasetSummary, EpochReport, Request, Response, SimilarGene, TrainSettings,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -15,9 +21,17 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 #[derive(Default)]
 struct State {
     dataset: Option<Rc<Dataset>>,
+    file_name: String,
+    ingest_s: f64,
     /// WebGPU can be initialised once per worker: remember the outcome.
     gpu: Option<Result<Device, String>>,
     running: bool,
+    /// The last run: its losses, its settings and timings, and its one analysis, which every
+    /// view and download of the page reads.
+    history: Vec<EpochLosses>,
+    run: Option<RunInfo>,
+    analysis: Option<Analysis>,
+    similar: Option<(String, Vec<SimilarGene>)>,
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -81,6 +95,7 @@ pub fn start() {
             } => {
                 let state = state.clone();
                 spawn_local(async move {
+                    let t0 = now_s();
                     let result = match file {
                         Some(blob) => load(&blob, &file_name, time_column).await,
                         None => Err("internal error: no file was sent".to_string()),
@@ -88,7 +103,14 @@ pub fn start() {
                     match result {
                         Ok(d) => {
                             post(&Response::Loaded(summary(&file_name, &d)));
-                            state.borrow_mut().dataset = Some(Rc::new(d));
+                            let mut st = state.borrow_mut();
+                            st.dataset = Some(Rc::new(d));
+                            st.file_name = file_name;
+                            st.ingest_s = now_s() - t0;
+                            st.history.clear();
+                            st.run = None;
+                            st.analysis = None;
+                            st.similar = None;
                         }
                         Err(message) => post(&Response::LoadFailed { file_name, message }),
                     }
@@ -109,6 +131,9 @@ pub fn start() {
                     state.borrow_mut().running = false;
                 });
             }
+            Request::Recluster { k } => recluster(&state, k),
+            Request::Similar { gene, n } => similar(&state, &gene, n),
+            Request::Export { name } => export_file(&state, &name),
         }
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -195,8 +220,15 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         .with_epochs(settings.epochs)
         .with_seed(settings.seed);
     let device = backend::training_device(device, settings.seed);
+    {
+        let mut st = state.borrow_mut();
+        st.history.clear();
+        st.run = None;
+        st.analysis = None;
+        st.similar = None;
+    }
     let mut trainer = Trainer::new(
-        config,
+        config.clone(),
         &dataset.means,
         dataset.n_genes(),
         dataset.n_times(),
@@ -213,6 +245,7 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         }
         if trainer.train_batch() {
             let e = trainer.finish_epoch().await;
+            state.borrow_mut().history.push(e);
             post(&Response::Epoch(EpochReport {
                 epoch: e.epoch,
                 epochs: settings.epochs,
@@ -222,8 +255,142 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
             }));
         }
     }
+    let train_s = now_s() - t0;
     post(&Response::Finished {
         epochs: trainer.epochs_done(),
-        seconds: now_s() - t0,
+        seconds: train_s,
     });
+    let mut run = {
+        let st = state.borrow();
+        RunInfo {
+            input: st.file_name.clone(),
+            preset: "reference".into(),
+            backend: backend_name.into(),
+            config,
+            dataset: export::DatasetInfo::of(&dataset),
+            n_train_genes: trainer.n_train(),
+            n_test_genes: trainer.n_test(),
+            timings: export::Timings {
+                ingest_s: st.ingest_s,
+                train_s,
+                seconds_per_epoch: train_s / settings.epochs.max(1) as f64,
+            },
+            analysis: None,
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    };
+    state.borrow_mut().run = Some(run.clone());
+
+    let k = settings.k.clamp(1, dataset.n_genes().max(1));
+    let config = AnalysisConfig::seeded(settings.seed)
+        .with_k(k)
+        .with_latent(settings.latent);
+    let (model, device) = trainer.inference_model();
+    let result = analyse(&model, &device, &dataset, config, &now_s, |p| async move {
+        post(&Response::Progress {
+            label: p.label,
+            fraction: p.fraction,
+        });
+        yield_to_event_loop().await;
+        !cancel.get()
+    })
+    .await;
+    match result {
+        Ok(analysis) => {
+            run.analysis = Some(export::AnalysisInfo::of(&analysis));
+            post(&Response::Analysed(analysis.view()));
+            let mut st = state.borrow_mut();
+            st.run = Some(run);
+            st.analysis = Some(analysis);
+        }
+        Err(AnalysisError::Cancelled) => post(&Response::Cancelled {
+            epochs: trainer.epochs_done(),
+        }),
+        Err(e) => post(&Response::Failed {
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn recluster(state: &Rc<RefCell<State>>, k: usize) {
+    let mut st = state.borrow_mut();
+    if st.running {
+        return;
+    }
+    let Some(a) = st.analysis.as_mut() else {
+        return;
+    };
+    if k < 1 || k > a.n_genes() {
+        post(&Response::Failed {
+            message: format!(
+                "Clusters (k) must be between 1 and the number of genes ({})",
+                a.n_genes()
+            ),
+        });
+        return;
+    }
+    a.recluster(k);
+    let view = a.cluster_view();
+    let info = export::AnalysisInfo::of(a);
+    if let Some(run) = st.run.as_mut() {
+        run.analysis = Some(info);
+    }
+    // Cluster numbers in an earlier similar-genes table would now be stale.
+    st.similar = None;
+    post(&Response::Reclustered(view));
+}
+
+fn similar(state: &Rc<RefCell<State>>, gene: &str, n: usize) {
+    let mut st = state.borrow_mut();
+    let Some(a) = st.analysis.as_ref() else {
+        return;
+    };
+    match a.similar_named(gene, n) {
+        Ok(genes) => {
+            let query = a.genes[a.gene_index(gene).unwrap_or(0)].clone();
+            post(&Response::Similar {
+                query: query.clone(),
+                genes: genes.clone(),
+            });
+            st.similar = Some((query, genes));
+        }
+        Err(e) => post(&Response::Failed {
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn export_file(state: &Rc<RefCell<State>>, name: &str) {
+    let st = state.borrow();
+    let file = match name {
+        "loss.csv" => Some(export::ExportFile {
+            name: name.into(),
+            mime: "text/csv",
+            contents: export::loss_csv(&st.history),
+        }),
+        "run.json" => st.run.as_ref().map(|r| export::ExportFile {
+            name: name.into(),
+            mime: "application/json",
+            contents: r.to_json(),
+        }),
+        "similar_genes.csv" => st.similar.as_ref().map(|q| export::ExportFile {
+            name: name.into(),
+            mime: "text/csv",
+            contents: export::similar_csv(std::slice::from_ref(q)),
+        }),
+        _ => st
+            .analysis
+            .as_ref()
+            .and_then(|a| export::analysis_file(a, name)),
+    };
+    match file {
+        Some(f) => post(&Response::File {
+            name: f.name,
+            mime: f.mime.into(),
+            contents: f.contents,
+        }),
+        None => post(&Response::Failed {
+            message: format!("{name} is not available: train a model first"),
+        }),
+    }
 }

@@ -1,0 +1,137 @@
+// End to end: the analysis after training. Every plot is drawn from one result, changing k
+// re-colours the UMAP without retraining, a gene search fills the similar-genes table, a click
+// on the UMAP selects a gene, and the downloaded clusters.csv matches the UMAP's legend.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('./support');
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Name, points and gene names of every trace of a plot. */
+function traces(page, plot) {
+  return page.evaluate((p) => {
+    const el = document.querySelector(`[data-plot="${p}"]`);
+    return (el?.data || []).map((t) => ({
+      name: t.name,
+      n: (t.y || []).filter((v) => v !== null).length,
+      text: Array.isArray(t.text) ? Array.from(t.text) : t.text,
+    }));
+  }, plot);
+}
+
+/** Gene → cluster as the UMAP legend shows it ("Cluster c (n)" traces). */
+async function umapClusters(page) {
+  const out = {};
+  for (const t of await traces(page, 'umap')) {
+    const m = /^Cluster (\d+) \(/.exec(t.name);
+    if (m) for (const g of t.text) out[g] = Number(m[1]);
+  }
+  return out;
+}
+
+async function download(page, name) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name }).click(),
+  ]);
+  return { file: dl.suggestedFilename(), text: fs.readFileSync(await dl.path(), 'utf8') };
+}
+
+test('one analysis feeds every plot, k re-clusters without retraining, genes can be searched and downloaded', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}?backend=cpu`);
+  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  await dropFile(page, 'course.csv', timeCourseCsv({ genes: 60 }));
+  await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
+  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('4');
+  await page.getByRole('button', { name: 'Train' }).click();
+  const status = page.getByRole('status');
+  await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
+
+  // Every plot is drawn with data.
+  for (const plot of ['loss', 'umap', 'trajectories', 'cluster-summary', 'genes-of-interest', 'k-choice']) {
+    const t = await traces(page, plot);
+    assert.ok(t.length > 0 && t.some((x) => x.n > 0), `${plot} has data`);
+  }
+  let clusters = await umapClusters(page);
+  assert.equal(Object.keys(clusters).length, 60, 'every gene is on the UMAP');
+  assert.deepEqual([...new Set(Object.values(clusters))].sort(), [1, 2, 3, 4]);
+  const kChoice = await traces(page, 'k-choice');
+  assert.equal(kChoice[0].n, 11, 'inertia for k = 2..12');
+  const goi = (await traces(page, 'genes-of-interest')).map((t) => t.name);
+  for (const g of ['IRF1', 'CXCL9', 'CXCL10']) assert.ok(goi.some((n) => n.startsWith(g)), `${g} shown by default`);
+
+  // Changing k re-clusters the same latents: the loss history is untouched.
+  const lossBefore = await traces(page, 'loss');
+  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('3');
+  await status.filter({ hasText: 're-clustered into 3' }).waitFor({ timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('[data-plot="umap"]').data
+    .filter((t) => /^Cluster/.test(t.name)).length === 3);
+  clusters = await umapClusters(page);
+  assert.deepEqual([...new Set(Object.values(clusters))].sort(), [1, 2, 3]);
+  assert.deepEqual(await traces(page, 'loss'), lossBefore, 'no retraining');
+
+  // Gene search (case-insensitive) fills the similar-genes table and plot.
+  const search = page.getByRole('searchbox', { name: 'Gene' });
+  await search.fill('irf1');
+  await search.press('Enter');
+  const table = page.getByRole('table', { name: 'Similar genes' });
+  await table.waitFor({ timeout: 30_000 });
+  assert.equal(await table.locator('tbody tr').count(), 20);
+  assert.equal(await search.inputValue(), 'IRF1');
+  const firstRow = await table.locator('tbody tr').first().locator('td').allTextContents();
+  assert.equal(firstRow[0], '1');
+  assert.equal(Number(firstRow[3]), clusters[firstRow[1]], 'cluster in the table matches the UMAP');
+  const sim = await traces(page, 'similar-genes');
+  assert.ok(sim.length >= 2 && sim[0].name.startsWith('IRF1'), 'similar-genes plot drawn');
+  const simCsv = await download(page, 'Download similar genes CSV');
+  assert.equal(simCsv.text.split('\n')[0], 'query,rank,gene,distance,cluster');
+  assert.equal(simCsv.text.trim().split('\n').length, 21);
+
+  // Clicking a UMAP point selects its gene.
+  const target = await page.evaluate(() => {
+    const el = document.querySelector('[data-plot="umap"]');
+    const t = el.data.find((d) => /^Cluster 2/.test(d.name));
+    const xa = el._fullLayout.xaxis;
+    const ya = el._fullLayout.yaxis;
+    const r = el.getBoundingClientRect();
+    return {
+      gene: t.text[0],
+      x: r.left + xa._offset + xa.l2p(t.x[0]),
+      y: r.top + ya._offset + ya.l2p(t.y[0]),
+    };
+  });
+  await page.mouse.click(target.x, target.y);
+  await page.waitForFunction((g) => document.querySelector('input[type="search"]').value === g, target.gene,
+    { timeout: 10_000 });
+  await page.getByRole('table', { name: 'Similar genes' }).getByText(`similar to ${target.gene}`).waitFor();
+
+  // The downloaded clusters.csv: one row per gene, clusters 1..k matching the UMAP legend.
+  const csv = await download(page, 'Download clusters CSV');
+  assert.equal(csv.file, 'clusters.csv');
+  const lines = csv.text.trim().split('\n');
+  assert.equal(lines[0], 'gene,cluster');
+  assert.equal(lines.length, 61);
+  for (const line of lines.slice(1)) {
+    const [gene, c] = line.split(',');
+    assert.equal(Number(c), clusters[gene], `${gene}: clusters.csv agrees with the UMAP`);
+  }
+  const gmt = await download(page, 'Download gene sets (GMT)');
+  assert.equal(gmt.text.trim().split('\n').length, 3);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
