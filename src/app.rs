@@ -55,10 +55,8 @@ fn save_file(name: &str, mime: &str, contents: &str) {
     let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
-    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
-        revoke.unchecked_ref(),
-        10_000,
-    );
+    let _ = window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
 }
 
 /// `?backend=cpu|webgpu&epochs=N` as initial settings.
@@ -294,9 +292,9 @@ pub fn App() -> impl IntoView {
     let similar_n = RwSignal::new(20usize);
     // The similar-genes table follows the selected gene, N and the clustering.
     Effect::new(move || {
-        let gene = selected.get().and_then(|g| {
-            analysis.with(|a| a.as_ref().and_then(|a| a.genes.get(g).cloned()))
-        });
+        let gene = selected
+            .get()
+            .and_then(|g| analysis.with(|a| a.as_ref().and_then(|a| a.genes.get(g).cloned())));
         let _ = analysis.with(|a| a.as_ref().map(|a| a.clusters.labels.len() + a.clusters.k));
         let n = similar_n.get();
         if let Some(gene) = gene {
@@ -425,7 +423,10 @@ pub fn App() -> impl IntoView {
 fn parse_genes(a: &AnalysisView, text: &str) -> (Vec<usize>, Vec<String>) {
     let mut found = Vec::new();
     let mut missing = Vec::new();
-    for name in text.split([',', ' ', ';', '\t', '\n']).filter(|s| !s.is_empty()) {
+    for name in text
+        .split([',', ' ', ';', '\t', '\n'])
+        .filter(|s| !s.is_empty())
+    {
         match find_gene(a, name) {
             Some(g) if !found.contains(&g) => found.push(g),
             Some(_) => {}
@@ -451,7 +452,10 @@ fn suggestions(a: &AnalysisView, typed: &str, n: usize) -> Vec<usize> {
         return Vec::new();
     }
     let lower: Vec<String> = a.genes.iter().map(|g| g.to_lowercase()).collect();
-    let mut out: Vec<usize> = (0..lower.len()).filter(|&g| lower[g].starts_with(&q)).take(n).collect();
+    let mut out: Vec<usize> = (0..lower.len())
+        .filter(|&g| lower[g].starts_with(&q))
+        .take(n)
+        .collect();
     if out.len() < n {
         out.extend(
             (0..lower.len())
@@ -495,13 +499,17 @@ fn Results(
     let search = move || {
         let typed = query.get_untracked();
         let hit = analysis.with_untracked(|a| {
-            a.as_ref()
-                .and_then(|a| find_gene(a, &typed).or_else(|| suggestions(a, &typed, 1).first().copied()))
+            a.as_ref().and_then(|a| {
+                find_gene(a, &typed).or_else(|| suggestions(a, &typed, 1).first().copied())
+            })
         });
         match hit {
             Some(g) => choose(g),
             None if typed.trim().is_empty() => {}
-            None => search_note.set(Some(format!("No gene named \"{}\" in this data set.", typed.trim()))),
+            None => search_note.set(Some(format!(
+                "No gene named \"{}\" in this data set.",
+                typed.trim()
+            ))),
         }
     };
 
@@ -509,9 +517,11 @@ fn Results(
         let sel = selected.get();
         analysis.with(|a| {
             if let Some(a) = a {
-                plots::draw_then("plot-umap", plots::figure(&plots::umap(a, sel)), move || {
-                    plots::on_point_click("plot-umap", choose)
-                });
+                plots::draw_then(
+                    "plot-umap",
+                    plots::figure(&plots::umap(a, sel)),
+                    move || plots::on_point_click("plot-umap", choose),
+                );
             }
         });
     });
@@ -519,7 +529,10 @@ fn Results(
         let (sel, all, title) = (selected.get(), show_all.get(), time_title.get());
         analysis.with(|a| {
             if let Some(a) = a {
-                plots::draw_figure("plot-trajectories", plots::trajectories(a, &title, all, sel));
+                plots::draw_figure(
+                    "plot-trajectories",
+                    plots::trajectories(a, &title, all, sel),
+                );
             }
         });
     });
@@ -527,7 +540,10 @@ fn Results(
         let (sel, title, (goi, _)) = (selected.get(), time_title.get(), goi.get());
         analysis.with(|a| {
             if let Some(a) = a {
-                plots::draw_figure("plot-cluster-summary", plots::cluster_summary(a, &title, &goi, sel));
+                plots::draw_figure(
+                    "plot-cluster-summary",
+                    plots::cluster_summary(a, &title, &goi, sel),
+                );
                 plots::draw("plot-goi", plots::genes_of_interest(a, &title, &goi, sel));
             }
         });

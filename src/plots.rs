@@ -84,7 +84,11 @@ fn row(a: &AnalysisView, values: &[f32], g: usize) -> Vec<f32> {
 
 /// Several genes' time courses as one line trace, broken by gaps between genes (one trace
 /// instead of thousands keeps "show all genes" fast).
-fn gapped(a: &AnalysisView, values: &[f32], genes: &[usize]) -> (Vec<Option<f64>>, Vec<Option<f32>>, Vec<String>) {
+fn gapped(
+    a: &AnalysisView,
+    values: &[f32],
+    genes: &[usize],
+) -> (Vec<Option<f64>>, Vec<Option<f32>>, Vec<String>) {
     let (mut x, mut y, mut text) = (Vec::new(), Vec::new(), Vec::new());
     for &g in genes {
         for (t, v) in a.times.iter().zip(row(a, values, g)) {
@@ -120,7 +124,14 @@ fn axis_names(c: usize) -> (String, String) {
 }
 
 /// A panel figure's JSON with one axis pair and title per cluster on a grid.
-fn panel_layout(plot: &Plot, a: &AnalysisView, time_title: &str, y_title: &str, title: &str, panel_titles: &[String]) -> Value {
+fn panel_layout(
+    plot: &Plot,
+    a: &AnalysisView,
+    time_title: &str,
+    y_title: &str,
+    title: &str,
+    panel_titles: &[String],
+) -> Value {
     let k = panel_titles.len().max(1);
     let cols = k.min(3);
     let rows = k.div_ceil(cols);
@@ -142,7 +153,11 @@ fn panel_layout(plot: &Plot, a: &AnalysisView, time_title: &str, y_title: &str, 
     let layout = &mut fig["layout"];
     let mut annotations = Vec::new();
     for (c, panel_title) in panel_titles.iter().enumerate() {
-        let suffix = if c == 0 { String::new() } else { (c + 1).to_string() };
+        let suffix = if c == 0 {
+            String::new()
+        } else {
+            (c + 1).to_string()
+        };
         layout[format!("xaxis{suffix}")] = json!({
             "title": {"text": time_title},
             "tickvals": a.times,
@@ -165,7 +180,7 @@ fn panel_layout(plot: &Plot, a: &AnalysisView, time_title: &str, y_title: &str, 
     fig
 }
 
-fn panel_titles(a: &AnalysisView, members: &[Vec<usize>]) -> Vec<String> {
+fn panel_titles(members: &[Vec<usize>]) -> Vec<String> {
     members
         .iter()
         .enumerate()
@@ -175,11 +190,20 @@ fn panel_titles(a: &AnalysisView, members: &[Vec<usize>]) -> Vec<String> {
 
 /// One panel per cluster: observed per-time means (solid) and the model's reconstruction
 /// (dotted) of the sampled genes, or of all genes.
-pub fn trajectories(a: &AnalysisView, time_title: &str, show_all: bool, selected: Option<usize>) -> Value {
+pub fn trajectories(
+    a: &AnalysisView,
+    time_title: &str,
+    show_all: bool,
+    selected: Option<usize>,
+) -> Value {
     let members = members(a);
     let mut plot = Plot::new();
     for (c, m) in members.iter().enumerate() {
-        let genes: &[usize] = if show_all { m } else { a.clusters.shown.get(c).map_or(&[], |s| s) };
+        let genes: &[usize] = if show_all {
+            m
+        } else {
+            a.clusters.shown.get(c).map_or(&[], |s| s)
+        };
         let (xa, ya) = axis_names(c);
         let colour = cluster_colour(c + 1);
         let (x, y, text) = gapped(a, &a.means, genes);
@@ -223,14 +247,18 @@ pub fn trajectories(a: &AnalysisView, time_title: &str, show_all: bool, selected
                 .y_axis(&ya),
         );
     }
-    let what = if show_all { "all genes" } else { "up to 10 random genes" };
+    let what = if show_all {
+        "all genes"
+    } else {
+        "up to 10 random genes"
+    };
     panel_layout(
         &plot,
         a,
         time_title,
         "mean expression",
         &format!("Trajectories per cluster ({what}; dotted: model)"),
-        &panel_titles(a, &members),
+        &panel_titles(&members),
     )
 }
 
@@ -319,7 +347,7 @@ pub fn cluster_summary(
         time_title,
         "mean expression",
         "Cluster means with the range of their genes (dashed: genes of interest)",
-        &panel_titles(a, &members),
+        &panel_titles(&members),
     )
 }
 
@@ -327,7 +355,12 @@ fn time_axis(a: &AnalysisView, time_title: &str) -> Axis {
     Axis::new()
         .title(Title::with_text(time_title))
         .tick_values(a.times.clone())
-        .tick_text(a.times.iter().map(|t| vrnn_protocol::time_label(*t)).collect())
+        .tick_text(
+            a.times
+                .iter()
+                .map(|t| vrnn_protocol::time_label(*t))
+                .collect(),
+        )
         .zero_line(false)
 }
 
@@ -385,7 +418,12 @@ pub fn genes_of_interest(
 }
 
 /// The queried gene (thick, black) and its nearest genes in latent space, coloured by cluster.
-pub fn similar_genes(a: &AnalysisView, time_title: &str, query: usize, similar: &[SimilarGene]) -> Plot {
+pub fn similar_genes(
+    a: &AnalysisView,
+    time_title: &str,
+    query: usize,
+    similar: &[SimilarGene],
+) -> Plot {
     let mut genes: Vec<(usize, &str, f64)> = vec![(query, SELECTED, 4.0)];
     genes.extend(
         similar
@@ -557,7 +595,10 @@ pub fn on_point_click(id: &'static str, on_click: impl Fn(usize) + 'static) {
         return;
     };
     let key = JsValue::from_str("__vrnnClickBound");
-    if js_sys::Reflect::get(&el, &key).map(|v| v.is_truthy()).unwrap_or(false) {
+    if js_sys::Reflect::get(&el, &key)
+        .map(|v| v.is_truthy())
+        .unwrap_or(false)
+    {
         return;
     }
     let Ok(on) = js_sys::Reflect::get(&el, &JsValue::from_str("on")) else {

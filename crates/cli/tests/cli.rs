@@ -141,7 +141,16 @@ fn similar_genes_and_k_are_honoured() {
     let o = run_cli(
         &input,
         &out,
-        &["--epochs", "1", "--k", "3", "--similar-to", "G5", "--similar-n", "4"],
+        &[
+            "--epochs",
+            "1",
+            "--k",
+            "3",
+            "--similar-to",
+            "G5",
+            "--similar-n",
+            "4",
+        ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let sim = std::fs::read_to_string(out.join("similar_genes.csv")).unwrap();
@@ -151,7 +160,11 @@ fn similar_genes_and_k_are_honoured() {
     assert!(lines[1].starts_with("G5,1,"));
     assert!(!out.join("cluster_4.txt").exists());
 
-    let o = run_cli(&input, &dir.join("out2"), &["--epochs", "1", "--similar-to", "NOPE"]);
+    let o = run_cli(
+        &input,
+        &dir.join("out2"),
+        &["--epochs", "1", "--similar-to", "NOPE"],
+    );
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("no gene named \"NOPE\""), "{err}");

@@ -37,7 +37,10 @@ pub struct Points<'a> {
 
 impl<'a> Points<'a> {
     pub fn new(data: &'a [f32], dim: usize) -> Self {
-        assert!(dim > 0 && data.len() % dim == 0, "points must be n × dim");
+        assert!(
+            dim > 0 && data.len().is_multiple_of(dim),
+            "points must be n × dim"
+        );
         Self { data, dim }
     }
 
@@ -132,7 +135,8 @@ impl KMeans {
         }
         let old = std::mem::take(&mut self.centroids);
         for &o in &order {
-            self.centroids.extend_from_slice(&old[o * dim..(o + 1) * dim]);
+            self.centroids
+                .extend_from_slice(&old[o * dim..(o + 1) * dim]);
         }
     }
 
@@ -224,8 +228,7 @@ fn lloyd(points: Points, mut centroids: Vec<f64>, max_iter: usize, tol: f64) -> 
         assign(points, &centroids, &mut labels, &mut dists);
         let mut sums = vec![0.0f64; k * dim];
         let mut counts = vec![0usize; k];
-        for i in 0..n {
-            let c = labels[i];
+        for (i, &c) in labels.iter().enumerate() {
             counts[c] += 1;
             for (s, &x) in sums[c * dim..(c + 1) * dim].iter_mut().zip(points.row(i)) {
                 *s += x as f64;
@@ -453,13 +456,16 @@ pub(crate) mod tests {
         for i in 0..truth.len() {
             let row = &m[i * 5..(i + 1) * 5];
             assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
-            assert!(row[km.labels[i]] > 0.8, "membership of its own cluster is high: {row:?}");
+            assert!(
+                row[km.labels[i]] > 0.8,
+                "membership of its own cluster is high: {row:?}"
+            );
         }
     }
 
     #[test]
     fn is_reproducible_and_numbers_clusters_by_size() {
-        let centres = vec![vec![0.0, 0.0], vec![20.0, 0.0], vec![0.0, 20.0]];
+        let centres = [vec![0.0, 0.0], vec![20.0, 0.0], vec![0.0, 20.0]];
         let mut data = blobs(&centres[..1], 30, 1.0, 1);
         data.extend(blobs(&centres[1..2], 10, 1.0, 2));
         data.extend(blobs(&centres[2..], 50, 1.0, 3));
@@ -514,7 +520,9 @@ pub(crate) mod tests {
             .max_by(|a, b| a.silhouette.total_cmp(&b.silhouette))
             .unwrap();
         assert_eq!(best.k, 4);
-        assert!(curve.windows(2).all(|w| w[1].inertia <= w[0].inertia + 1e-9));
+        assert!(curve
+            .windows(2)
+            .all(|w| w[1].inertia <= w[0].inertia + 1e-9));
     }
 
     #[test]

@@ -153,7 +153,7 @@ fn fuzzy_simplicial_set(idx: &[usize], dist: &[f32], k: usize) -> Vec<(usize, us
             edges.push((j, i, w));
         }
     }
-    edges.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    edges.sort_by_key(|x| (x.0, x.1));
     edges
 }
 
@@ -539,7 +539,11 @@ mod tests {
     fn keeps_neighbourhoods_and_separates_clusters() {
         let dim = 16;
         let centres: Vec<Vec<f32>> = (0..5)
-            .map(|c| (0..dim).map(|d| if d % 5 == c { 6.0 } else { 0.0 }).collect())
+            .map(|c| {
+                (0..dim)
+                    .map(|d| if d % 5 == c { 6.0 } else { 0.0 })
+                    .collect()
+            })
             .collect();
         let data = crate::cluster::tests::blobs(&centres, 100, 1.0, 11);
         let truth: Vec<usize> = (0..5).flat_map(|c| vec![c; 100]).collect();

@@ -11,8 +11,8 @@ pub mod latent;
 pub mod model;
 pub mod train;
 
+pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;
 pub use ingest::{read_csv, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
 pub use train::{EpochLosses, TrainConfig, Trainer};
-pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
