@@ -1,6 +1,8 @@
 // Benchmark (not a test): seconds per epoch in headless Chromium for 2000 genes x 5 time
 // points (batch 400), on the CPU backend and on WebGPU. Usage, after `trunk build --release`:
-//   node bench/browser-epoch.js [epochs=5] [genes=2000]
+//   node bench/browser-epoch.js [epochs=5] [genes=2000] [computes=CPU,WebGPU]
+// The status line it prints also gives the seconds of each analysis phase after training
+// (latent summary, k choice for k = 2..12, clustering, UMAP).
 // Also writes bench/data/genes2000.csv for the native CLI comparison (bench/native-epoch.sh).
 'use strict';
 const fs = require('node:fs');
@@ -16,7 +18,7 @@ async function main() {
   const server = await serveDist();
   const browser = await launchChromium();
   try {
-    for (const compute of ['CPU', 'WebGPU']) {
+    for (const compute of (process.argv[4] || 'CPU,WebGPU').split(',')) {
       const page = await browser.newPage();
       await page.goto(server.url);
       await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
@@ -25,7 +27,7 @@ async function main() {
       await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
       await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
       await page.getByRole('button', { name: 'Train' }).click();
-      await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 1_200_000 });
+      await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 1_800_000 });
       // Per-epoch wall times from the worker's own clock (first epoch includes warm-up).
       const text = await page.getByRole('status').textContent();
       const used = await page.locator('.backend').textContent();

@@ -1,10 +1,18 @@
 //! Human-readable text for the status line and the summary; plain functions so they are
 //! tested natively.
 
-/// `1:05`, `12 s`: a duration short enough for a status line.
+/// `1:05 min`, `12 s`, `0.42 s`: a duration short enough for a status line, with two
+/// significant digits below ten seconds (analysis phases often take a fraction of one).
 pub fn duration(seconds: f64) -> String {
     if !seconds.is_finite() || seconds < 0.0 {
         return "?".into();
+    }
+    if seconds < 9.95 {
+        return if seconds < 1.0 {
+            format!("{seconds:.2} s")
+        } else {
+            format!("{seconds:.1} s")
+        };
     }
     let s = seconds.round() as u64;
     if s < 60 {
@@ -30,7 +38,9 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(duration(5.4), "5 s");
+        assert_eq!(duration(5.4), "5.4 s");
+        assert_eq!(duration(0.123), "0.12 s");
+        assert_eq!(duration(12.4), "12 s");
         assert_eq!(duration(65.0), "1:05 min");
         assert_eq!(duration(f64::NAN), "?");
         assert_eq!(eta(1, 3, 2.0), 4.0);

@@ -557,6 +557,48 @@ pub fn k_choice(a: &AnalysisView) -> Plot {
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = Plotly, js_name = react)]
     async fn plotly_react(id: &str, figure: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = Plotly, js_name = downloadImage)]
+    async fn plotly_download_image(gd: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The file name a plot saves under: `vrnn-<data-plot>`.
+fn file_stem(gd: &JsValue) -> String {
+    let name = gd
+        .dyn_ref::<web_sys::Element>()
+        .and_then(|e| e.get_attribute("data-plot"))
+        .unwrap_or_else(|| "plot".into());
+    format!("vrnn-{name}")
+}
+
+thread_local! {
+    /// One shared click handler for the toolbar's "save as SVG" button (plotly's own camera
+    /// button saves PNG).
+    static SVG_BUTTON: JsValue = svg_button();
+}
+
+fn svg_button() -> JsValue {
+    let click = Closure::<dyn Fn(JsValue)>::new(|gd: JsValue| {
+        let options = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&options, &"format".into(), &"svg".into());
+        let _ = js_sys::Reflect::set(&options, &"filename".into(), &file_stem(&gd).into());
+        leptos::task::spawn_local(async move {
+            if let Err(e) = plotly_download_image(gd, options.into()).await {
+                web_sys::console::error_2(&"saving the plot as SVG failed:".into(), &e);
+            }
+        });
+    })
+    .into_js_value();
+    let icon = js_sys::Reflect::get(&js_sys::global(), &"Plotly".into())
+        .and_then(|p| js_sys::Reflect::get(&p, &"Icons".into()))
+        .and_then(|i| js_sys::Reflect::get(&i, &"camera".into()))
+        .unwrap_or(JsValue::UNDEFINED);
+    let button = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&button, &"name".into(), &"Download plot as SVG".into());
+    let _ = js_sys::Reflect::set(&button, &"title".into(), &"Download plot as SVG".into());
+    let _ = js_sys::Reflect::set(&button, &"icon".into(), &icon);
+    let _ = js_sys::Reflect::set(&button, &"click".into(), &click);
+    button.into()
 }
 
 /// Draws (or updates) a plot in the element with this id.
@@ -572,10 +614,18 @@ pub fn draw_figure(id: &'static str, figure: Value) {
 
 /// [`draw_figure`], then `after` once the plot exists (plotly draws asynchronously).
 pub fn draw_then(id: &'static str, figure: Value, after: impl FnOnce() + 'static) {
+    let mut figure = figure;
+    if let Some(el) = leptos::prelude::document().get_element_by_id(id) {
+        figure["config"]["toImageButtonOptions"] = json!({ "filename": file_stem(&el.into()) });
+    }
     leptos::task::spawn_local(async move {
         let Ok(obj) = js_sys::JSON::parse(&figure.to_string()) else {
             return;
         };
+        if let Ok(config) = js_sys::Reflect::get(&obj, &"config".into()) {
+            let buttons = js_sys::Array::of1(&SVG_BUTTON.with(|b| b.clone()));
+            let _ = js_sys::Reflect::set(&config, &"modeBarButtonsToAdd".into(), &buttons);
+        }
         match plotly_react(id, obj).await {
             Ok(_) => after(),
             Err(e) => web_sys::console::error_2(&format!("plot {id} failed:").into(), &e),

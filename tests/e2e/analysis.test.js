@@ -130,6 +130,14 @@ test('one analysis feeds every plot, k re-clusters without retraining, genes can
     const [gene, c] = line.split(',');
     assert.equal(Number(c), clusters[gene], `${gene}: clusters.csv agrees with the UMAP`);
   }
+  // Plots save as SVG (our toolbar button) as well as PNG (plotly's camera).
+  await page.locator('[data-plot="umap"]').hover();
+  const [svg] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator('[data-plot="umap"] .modebar-btn[data-title="Download plot as SVG"]').click(),
+  ]);
+  assert.equal(svg.suggestedFilename(), 'vrnn-umap.svg');
+  assert.match(fs.readFileSync(await svg.path(), 'utf8'), /^<svg/);
   const gmt = await download(page, 'Download gene sets (GMT)');
   assert.equal(gmt.text.trim().split('\n').length, 3);
   assert.deepEqual(errors, []);

@@ -432,7 +432,9 @@ impl Umap {
                 let (cur, oth) = (self.embedding[j], self.embedding[k]);
                 let d2 = (cur[0] - oth[0]).powi(2) + (cur[1] - oth[1]).powi(2);
                 let coeff = if d2 > 0.0 {
-                    -2.0 * a * b * d2.powf(b - 1.0) / (a * d2.powf(b) + 1.0)
+                    // d^(b-1) = d^b / d: one `powf` instead of two.
+                    let pb = d2.powf(b);
+                    -2.0 * a * b * (pb / d2) / (a * pb + 1.0)
                 } else {
                     0.0
                 };
