@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use vrnn_protocol::{
-    AnalysisView, Compute, DatasetSummary, EpochReport, LatentSummary, Request, Response,
+    AnalysisView, Compute, DatasetSummary, EpochReport, LatentSummary, Preset, Request, Response,
     SimilarGene, TrainSettings,
 };
 use wasm_bindgen::JsCast;
@@ -81,12 +81,14 @@ pub fn App() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let summary = RwSignal::new(None::<DatasetSummary>);
     let history = RwSignal::new(Vec::<EpochReport>::new());
-    let epochs = RwSignal::new(url_epochs.unwrap_or(2000));
+    let preset = RwSignal::new(Preset::default());
+    let epochs = RwSignal::new(url_epochs.unwrap_or(Preset::default().default_epochs()));
     let seed = RwSignal::new(42u64);
     let compute = RwSignal::new(url_compute.unwrap_or_default());
     let backend_used = RwSignal::new(None::<String>);
     let k = RwSignal::new(6usize);
-    let latent = RwSignal::new(LatentSummary::default());
+    // None: the preset's own latent summary.
+    let latent = RwSignal::new(None::<LatentSummary>);
     let analysis = RwSignal::new(None::<AnalysisView>);
     let selected = RwSignal::new(None::<usize>);
     let similar = RwSignal::new(None::<(String, Vec<SimilarGene>)>);
@@ -240,6 +242,13 @@ pub fn App() -> impl IntoView {
         });
     };
 
+    let load_demo = move |_| {
+        error.set(None);
+        phase.set(Phase::Loading("demo".into()));
+        status.set("Generating the demo data (simulated in this tab)…".into());
+        with_client(&|c| c.send(&Request::LoadDemo));
+    };
+
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
         if let Some(f) = ev
@@ -275,6 +284,7 @@ pub fn App() -> impl IntoView {
             seed: seed.get_untracked(),
             compute: compute.get_untracked(),
             k: k.get_untracked().max(1),
+            preset: preset.get_untracked(),
             latent: latent.get_untracked(),
         };
         with_client(&|c| c.send(&Request::Train(settings.clone())));
@@ -337,6 +347,14 @@ pub fn App() -> impl IntoView {
                 <p>"Drop a CSV file here (one row per cell: cell id, cell type, time, then one column per gene), or "</p>
                 <label class="file-label" for="csv-file">"CSV file"</label>
                 <input id="csv-file" type="file" accept=".csv,.tsv,.txt,text/csv" on:change=on_pick />
+                <p class="demo">
+                    "No data at hand? "
+                    <button type="button" class="secondary" on:click=load_demo
+                        prop:disabled=move || matches!(phase.get(), Phase::Starting | Phase::Training { .. } | Phase::Analysing)>
+                        "Try demo data"
+                    </button>
+                    " (2000 simulated genes with planted IFN-gamma response modules, generated in this tab)"
+                </p>
             </section>
 
             <Show when=move || error.get().is_some()>
@@ -353,17 +371,36 @@ pub fn App() -> impl IntoView {
                 <NumberSetting label="Seed" value=seed min=0 />
                 <NumberSetting label="Clusters (k)" value=k min=2 />
                 <label>
-                    "Latent summary"
+                    "Preset"
                     <select on:change=move |ev| {
-                        if let Some(l) = LatentSummary::parse(&event_target_value(&ev)) {
-                            latent.set(l);
+                        if let Some(p) = Preset::parse(&event_target_value(&ev)) {
+                            preset.set(p);
+                            if url_epochs.is_none() {
+                                epochs.set(p.default_epochs());
+                            }
                         }
                     }>
+                        {Preset::ALL
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <option value=p.label() prop:selected=move || preset.get() == p>
+                                        {p.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Latent summary"
+                    <select on:change=move |ev| latent.set(LatentSummary::parse(&event_target_value(&ev)))>
+                        <option value="preset" prop:selected=move || latent.get().is_none()>"As the preset"</option>
                         {LatentSummary::ALL
                             .into_iter()
                             .map(|l| {
                                 view! {
-                                    <option value=l.label() prop:selected=move || latent.get() == l>
+                                    <option value=l.label() prop:selected=move || latent.get() == Some(l)>
                                         {l.label()}
                                     </option>
                                 }
@@ -393,6 +430,8 @@ pub fn App() -> impl IntoView {
                 <button type="button" on:click=train prop:disabled=move || !can_train()>"Train"</button>
                 <button type="button" on:click=cancel prop:disabled=move || !training()>"Cancel"</button>
             </section>
+
+            <p class="muted preset-note">{move || preset.get().description()}</p>
 
             <p class="status" role="status" aria-live="polite">{move || status.get()}</p>
             <p class="backend">

@@ -10,9 +10,12 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use vrnn_engine::backend::{self, Backend};
+use vrnn_engine::evaluate;
 use vrnn_engine::export;
 use vrnn_engine::latent::LatentSummary;
-use vrnn_engine::{analyse, read_csv, AnalysisConfig, IngestOptions, TrainConfig, Trainer};
+use vrnn_engine::preset::{self, Preset};
+use vrnn_engine::simulate::{self, ShapeSet, SimulationConfig};
+use vrnn_engine::{analyse, read_csv, IngestOptions, Trainer};
 
 #[derive(Parser)]
 #[command(
@@ -35,8 +38,81 @@ enum BackendArg {
 enum LatentArg {
     /// Posterior mean averaged over time (deterministic).
     Mean,
+    /// Posterior means of every time step, concatenated (the Dynamics preset's default).
+    Sequence,
     /// Sampled z averaged over time, as the reference.
     Sampled,
+}
+
+impl LatentArg {
+    fn summary(self) -> LatentSummary {
+        match self {
+            LatentArg::Mean => LatentSummary::PosteriorMean,
+            LatentArg::Sequence => LatentSummary::Sequence,
+            LatentArg::Sampled => LatentSummary::SampledZ,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PresetArg {
+    /// Clusters by the shape of the response (default).
+    Dynamics,
+    /// The published pipeline, exactly.
+    Reference,
+}
+
+impl PresetArg {
+    fn preset(self) -> Preset {
+        match self {
+            PresetArg::Dynamics => Preset::Dynamics,
+            PresetArg::Reference => Preset::Reference,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ShapesArg {
+    /// IFN-gamma-like modules (the default simulation).
+    Ifn,
+    /// Other module shapes, to check a method was not tuned to the default.
+    Alternative,
+}
+
+/// Options shared by `simulate` and `evaluate`.
+#[derive(clap::Args, Clone)]
+struct SimArgs {
+    #[arg(long, default_value_t = 2000)]
+    genes: usize,
+    #[arg(long, default_value_t = 300)]
+    cells_per_time: usize,
+    /// Time points in hours, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0,3,6,12,24")]
+    times: Vec<f64>,
+    #[arg(long, value_enum, default_value_t = ShapesArg::Ifn)]
+    shapes: ShapesArg,
+    /// Scales every response's log-fold amplitude (smaller is harder).
+    #[arg(long, default_value_t = 1.0)]
+    amplitude: f64,
+    /// Scales the counts per cell (smaller is sparser and noisier).
+    #[arg(long, default_value_t = 1.0)]
+    depth: f64,
+}
+
+impl SimArgs {
+    fn config(&self, seed: u64) -> SimulationConfig {
+        SimulationConfig::new()
+            .with_genes(self.genes)
+            .with_cells_per_time(self.cells_per_time)
+            .with_times(self.times.clone())
+            .with_seed(seed)
+            .with_shapes(match self.shapes {
+                ShapesArg::Ifn => ShapeSet::Ifn,
+                ShapesArg::Alternative => ShapeSet::Alternative,
+            })
+            .with_amplitude(self.amplitude)
+            .with_depth(self.depth)
+    }
 }
 
 /// Genes of interest of the seed study, queried for similar dynamics when present.
@@ -56,10 +132,14 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 400)]
         batch_size: usize,
-        #[arg(long, default_value_t = 1e-6)]
-        beta: f64,
-        #[arg(long, default_value_t = 1e-4)]
-        lr: f64,
+        /// KL weight (default: the preset's, 1e-6 for reference).
+        #[arg(long)]
+        beta: Option<f64>,
+        /// Learning rate (default: the preset's, 1e-4 for reference).
+        #[arg(long)]
+        lr: Option<f64>,
+        #[arg(long, value_enum, default_value_t = PresetArg::Dynamics)]
+        preset: PresetArg,
         /// Column holding the time of each cell (default: detected).
         #[arg(long)]
         time_column: Option<String>,
@@ -68,9 +148,9 @@ enum Command {
         /// Number of clusters.
         #[arg(long, default_value_t = 6)]
         k: usize,
-        /// Latent summary that is clustered and embedded.
-        #[arg(long, value_enum, default_value_t = LatentArg::Mean)]
-        latent: LatentArg,
+        /// Latent summary that is clustered and embedded (default: the preset's).
+        #[arg(long, value_enum)]
+        latent: Option<LatentArg>,
         /// Genes whose nearest genes in latent space go to similar_genes.csv (repeatable;
         /// default: IRF1, CXCL9 and CXCL10 where present).
         #[arg(long = "similar-to")]
@@ -78,6 +158,37 @@ enum Command {
         /// How many similar genes per query.
         #[arg(long, default_value_t = 20)]
         similar_n: usize,
+    },
+    /// Write a simulated time course with planted modules, and its truth (`gene,module`).
+    Simulate {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        truth_out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// Simulate several seeds, run both presets and the classical baselines, and print ARI and
+    /// NMI against the planted modules (a Markdown table on standard output).
+    Evaluate {
+        /// Seeds 1..=N.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        #[arg(long, default_value_t = 6)]
+        k: usize,
+        /// Epochs for the Dynamics preset (default: its default).
+        #[arg(long)]
+        epochs_dynamics: Option<usize>,
+        /// Epochs for the Reference preset (default: its default, 2000).
+        #[arg(long)]
+        epochs_reference: Option<usize>,
+        /// Which presets to train (comma-separated; the baselines always run).
+        #[arg(long, value_delimiter = ',', default_value = "dynamics,reference")]
+        presets: Vec<String>,
+        #[command(flatten)]
+        sim: SimArgs,
     },
 }
 
@@ -100,6 +211,123 @@ fn write_file(dir: &Path, name: &str, contents: &str) -> Result<(), String> {
 }
 
 fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Simulate {
+            out,
+            truth_out,
+            seed,
+            sim,
+        } => simulate_cmd(&out, &truth_out, &sim.config(seed)),
+        Command::Evaluate {
+            seeds,
+            k,
+            epochs_dynamics,
+            epochs_reference,
+            presets,
+            sim,
+        } => {
+            let mut chosen = Vec::new();
+            for p in &presets {
+                let preset =
+                    Preset::parse(p).ok_or_else(|| format!("--presets: unknown preset \"{p}\""))?;
+                let epochs = match preset {
+                    Preset::Dynamics => epochs_dynamics,
+                    Preset::Reference => epochs_reference,
+                }
+                .unwrap_or(preset::default_epochs(preset));
+                chosen.push((preset, epochs));
+            }
+            evaluate_cmd(seeds, k, &chosen, &sim)
+        }
+        run @ Command::Run { .. } => run_cmd(run),
+    }
+}
+
+fn simulate_cmd(out: &Path, truth_out: &Path, config: &SimulationConfig) -> Result<(), String> {
+    let file = File::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let sim = simulate::simulate(config, &mut w).map_err(|e| format!("{}: {e}", out.display()))?;
+    w.flush().map_err(|e| format!("{}: {e}", out.display()))?;
+    fs::write(truth_out, sim.truth_csv()).map_err(|e| format!("{}: {e}", truth_out.display()))?;
+    eprintln!(
+        "wrote {} ({} genes, {} cells) and {}",
+        out.display(),
+        config.genes,
+        config.cells_per_time * config.times.len(),
+        truth_out.display()
+    );
+    Ok(())
+}
+
+fn evaluate_cmd(
+    seeds: u64,
+    k: usize,
+    presets: &[(Preset, usize)],
+    sim: &SimArgs,
+) -> Result<(), String> {
+    let clock = Instant::now();
+    let now = move || clock.elapsed().as_secs_f64();
+    // Rows: method name -> per-seed (ARI, NMI, seconds).
+    let mut rows: Vec<(String, Vec<(f64, f64, f64)>)> = Vec::new();
+    let mut record = |name: String, v: (f64, f64, f64)| match rows.iter_mut().find(|r| r.0 == name)
+    {
+        Some(r) => r.1.push(v),
+        None => rows.push((name, vec![v])),
+    };
+    for seed in 1..=seeds {
+        let config = sim.config(seed);
+        let mut csv = Vec::new();
+        let truth = simulate::simulate(&config, &mut csv).map_err(|e| e.to_string())?;
+        let d = read_csv(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
+        let score = |labels: &[usize]| {
+            (
+                evaluate::adjusted_rand_index(labels, &truth.modules),
+                evaluate::normalized_mutual_information(labels, &truth.modules),
+            )
+        };
+        for (name, scaling) in evaluate::BASELINES {
+            let t = now();
+            let (ari, nmi) = score(&evaluate::baseline(&d, scaling, k, seed));
+            eprintln!("seed {seed}: {name}: ARI {ari:.3} NMI {nmi:.3}");
+            record(name.to_string(), (ari, nmi, now() - t));
+        }
+        for &(preset, epochs) in presets {
+            let (labels, seconds) = evaluate::run_preset(&d, preset, epochs, seed, k, &now);
+            let (ari, nmi) = score(&labels);
+            let name = format!("VRNN {} ({epochs} epochs)", preset.label());
+            eprintln!("seed {seed}: {name}: ARI {ari:.3} NMI {nmi:.3} ({seconds:.1} s training)");
+            record(name, (ari, nmi, seconds));
+        }
+    }
+    println!(
+        "Simulation: {} genes, {} cells per time, times {:?} h, shapes {}, amplitude {}, depth {}; k = {k}; seeds 1..={seeds}\n",
+        sim.genes,
+        sim.cells_per_time,
+        sim.times,
+        match sim.shapes {
+            ShapesArg::Ifn => "ifn",
+            ShapesArg::Alternative => "alternative",
+        },
+        sim.amplitude,
+        sim.depth
+    );
+    println!("| method | mean ARI | mean NMI | ARI per seed | seconds (mean) |");
+    println!("|---|---|---|---|---|");
+    for (name, v) in &rows {
+        let n = v.len() as f64;
+        let ari = v.iter().map(|x| x.0).sum::<f64>() / n;
+        let nmi = v.iter().map(|x| x.1).sum::<f64>() / n;
+        let secs = v.iter().map(|x| x.2).sum::<f64>() / n;
+        let per: Vec<String> = v.iter().map(|x| format!("{:.3}", x.0)).collect();
+        println!(
+            "| {name} | {ari:.3} | {nmi:.3} | {} | {secs:.1} |",
+            per.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn run_cmd(command: Command) -> Result<(), String> {
     let Command::Run {
         input,
         out,
@@ -110,11 +338,16 @@ fn run(command: Command) -> Result<(), String> {
         lr,
         time_column,
         backend: backend_arg,
+        preset: preset_arg,
         k,
         latent,
         similar_to,
         similar_n,
-    } = command;
+    } = command
+    else {
+        unreachable!("run_cmd is only called for run");
+    };
+    let preset = preset_arg.preset();
     if k < 1 {
         return Err("--k must be at least 1".into());
     }
@@ -142,20 +375,25 @@ fn run(command: Command) -> Result<(), String> {
             Backend::Wgpu,
         ),
     };
-    let config = TrainConfig::new()
-        .with_epochs(epochs)
-        .with_seed(seed)
-        .with_batch_size(batch_size)
-        .with_beta(beta)
-        .with_lr(lr);
+    let mut config = preset::train_config(preset, epochs, seed).with_batch_size(batch_size);
+    if let Some(beta) = beta {
+        config.beta = beta;
+    }
+    if let Some(lr) = lr {
+        config.lr = lr;
+    }
+    let inputs = preset::prepare(&dataset, preset);
     let t1 = Instant::now();
     let mut trainer = Trainer::new(
         config.clone(),
-        &dataset.means,
+        &inputs.values,
         dataset.n_genes(),
         dataset.n_times(),
         &backend::training_device(device, seed),
     );
+    if let Some(w) = &inputs.inverse_variance {
+        trainer = trainer.with_inverse_variance(w);
+    }
     let mut history = Vec::with_capacity(epochs);
     while !trainer.is_done() {
         let e = pollster::block_on(trainer.epoch());
@@ -180,12 +418,10 @@ fn run(command: Command) -> Result<(), String> {
         ));
     }
     let (model, inference_device) = trainer.inference_model();
-    let analysis_config = AnalysisConfig::seeded(seed)
-        .with_k(k)
-        .with_latent(match latent {
-            LatentArg::Mean => LatentSummary::PosteriorMean,
-            LatentArg::Sampled => LatentSummary::SampledZ,
-        });
+    let mut analysis_config = preset::analysis_config(preset, seed, k);
+    if let Some(l) = latent {
+        analysis_config.latent = l.summary();
+    }
     let clock = Instant::now();
     let now = move || clock.elapsed().as_secs_f64();
     let mut last_label = String::new();
@@ -193,6 +429,7 @@ fn run(command: Command) -> Result<(), String> {
         &model,
         &inference_device,
         &dataset,
+        &inputs,
         analysis_config,
         &now,
         |p| {
@@ -232,7 +469,7 @@ fn run(command: Command) -> Result<(), String> {
     }
     let run = export::RunInfo {
         input: input.display().to_string(),
-        preset: "reference".into(),
+        preset: preset.label().to_lowercase(),
         backend: used.label().into(),
         config,
         dataset: export::DatasetInfo::of(&dataset),

@@ -84,7 +84,7 @@ fn run_writes_loss_means_and_run_json() {
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     assert_eq!(run["config"]["epochs"], 2);
     assert_eq!(run["config"]["seed"], 7);
-    assert_eq!(run["preset"], "reference");
+    assert_eq!(run["preset"], "dynamics", "the default preset");
     assert_eq!(run["backend"], "CPU");
     assert_eq!(run["dataset"]["n_genes"], 30);
     assert!(run["timings"]["train_s"].as_f64().unwrap() > 0.0);
@@ -116,7 +116,9 @@ fn run_writes_loss_means_and_run_json() {
     let memberships = read("memberships.csv");
     assert!(memberships.starts_with("gene,cluster,membership_1,"));
     let latents = read("latents.csv");
+    // Dynamics clusters the posterior means of every time step: 8 dimensions × 5 times.
     assert!(latents.starts_with("gene,z1,z2,"));
+    assert!(latents.lines().next().unwrap().ends_with(",z40"));
     assert_eq!(latents.lines().count(), 31);
     let umap = read("umap.csv");
     assert_eq!(umap.lines().next().unwrap(), "gene,umap1,umap2");
@@ -130,6 +132,39 @@ fn run_writes_loss_means_and_run_json() {
     assert_eq!(read2("loss.csv"), loss);
     assert_eq!(read2("clusters.csv"), clusters);
     assert_eq!(read2("umap.csv"), umap);
+}
+
+#[test]
+fn reference_preset_and_simulate() {
+    let dir = scratch("reference");
+    let input = dir.join("sim.csv");
+    let truth = dir.join("truth.csv");
+    let o = bin()
+        .args(["simulate", "--out"])
+        .arg(&input)
+        .arg("--truth-out")
+        .arg(&truth)
+        .args(["--genes", "50", "--cells-per-time", "20", "--seed", "3"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = std::fs::read_to_string(&truth).unwrap();
+    assert_eq!(t.lines().next().unwrap(), "gene,module");
+    assert_eq!(t.lines().count(), 51);
+    assert!(t.contains("IRF1,fast_transient") && t.contains("CXCL10,late_rising"));
+    let header = std::fs::read_to_string(&input).unwrap();
+    assert!(header.starts_with("Cell_ID,Cell_Type,Time_numeric,"));
+
+    let out = dir.join("out");
+    let o = run_cli(&input, &out, &["--epochs", "1", "--preset", "reference"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["preset"], "reference");
+    assert_eq!(run["config"]["lr"], 1e-4);
+    assert_eq!(run["config"]["model"]["decoder_previous_h"], false);
+    let latents = std::fs::read_to_string(out.join("latents.csv")).unwrap();
+    assert!(latents.lines().next().unwrap().ends_with(",z64"));
 }
 
 #[test]

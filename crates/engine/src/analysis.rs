@@ -17,6 +17,7 @@ use crate::embed::{Umap, UmapConfig};
 use crate::ingest::Dataset;
 use crate::latent::{summarise, LatentSummary, Latents};
 use crate::model::Vrnn;
+use crate::preset::Prepared;
 
 #[derive(Config, Debug, PartialEq)]
 pub struct AnalysisConfig {
@@ -100,6 +101,7 @@ pub async fn analyse<F, Fut>(
     model: &Vrnn,
     device: &Device,
     dataset: &Dataset,
+    inputs: &Prepared,
     config: AnalysisConfig,
     now: &dyn Fn() -> f64,
     mut progress: F,
@@ -119,9 +121,9 @@ where
     }
     let mut timings = AnalysisTimings::default();
     let t = now();
-    let latents = summarise(
+    let mut latents = summarise(
         model,
-        &dataset.means,
+        &inputs.values,
         dataset.n_genes(),
         dataset.n_times(),
         config.latent,
@@ -129,6 +131,7 @@ where
         device,
     )
     .await;
+    latents.recon = inputs.unscale(&latents.recon);
     timings.latent_s = now() - t;
     if let Some(bad) = latents
         .values

@@ -52,34 +52,43 @@ pub async fn summarise(
             device,
         );
         let eps = match kind {
-            LatentSummary::PosteriorMean => Tensor::zeros([b, steps, z_dim], device),
             LatentSummary::SampledZ => normal_noise(&mut rng, [b, steps, z_dim], device),
+            _ => Tensor::zeros([b, steps, z_dim], device),
         };
         let out = model.forward(x, eps);
-        let z = match kind {
-            LatentSummary::PosteriorMean => out.mu_q,
-            LatentSummary::SampledZ => out.z,
+        let summary = match kind {
+            LatentSummary::PosteriorMean => out.mu_q.mean_dim(1).reshape([b * z_dim]),
+            LatentSummary::SampledZ => out.z.mean_dim(1).reshape([b * z_dim]),
+            LatentSummary::Sequence => out.mu_q.reshape([b * steps * z_dim]),
         };
-        let summary = z.mean_dim(1).reshape([b * z_dim]);
+        let width = dim_of(kind, z_dim, steps);
         let both = Tensor::cat(vec![summary, out.x_mean.reshape([b * steps])], 0);
         let host: Vec<f32> = both
             .into_data_async()
             .await
             .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
             .unwrap_or_default();
-        if host.len() == b * (z_dim + steps) {
-            values.extend_from_slice(&host[..b * z_dim]);
-            recon.extend_from_slice(&host[b * z_dim..]);
+        if host.len() == b * (width + steps) {
+            values.extend_from_slice(&host[..b * width]);
+            recon.extend_from_slice(&host[b * width..]);
         } else {
-            values.extend(std::iter::repeat_n(f32::NAN, b * z_dim));
+            values.extend(std::iter::repeat_n(f32::NAN, b * width));
             recon.extend(std::iter::repeat_n(f32::NAN, b * steps));
         }
         start += b;
     }
     Latents {
         kind,
-        dim: z_dim,
+        dim: dim_of(kind, z_dim, steps),
         values,
         recon,
+    }
+}
+
+/// Length of one gene's latent summary.
+fn dim_of(kind: LatentSummary, z_dim: usize, steps: usize) -> usize {
+    match kind {
+        LatentSummary::Sequence => z_dim * steps,
+        _ => z_dim,
     }
 }

@@ -5,10 +5,13 @@ pub mod analysis;
 pub mod backend;
 pub mod cluster;
 pub mod embed;
+pub mod evaluate;
 pub mod export;
 pub mod ingest;
 pub mod latent;
 pub mod model;
+pub mod preset;
+pub mod simulate;
 pub mod train;
 
 pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};

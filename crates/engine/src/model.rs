@@ -23,6 +23,10 @@ pub struct VrnnConfig {
     /// Width of the hidden layers of encoder, prior and decoder.
     #[config(default = 64)]
     pub width: usize,
+    /// Decoder reads `h_{t-1}` (Chung et al. 2015) instead of the reference's `h_t`, which has
+    /// already seen `x_t`: then only `z_t` can carry `x_t` to the reconstruction.
+    #[config(default = false)]
+    pub decoder_previous_h: bool,
 }
 
 /// `torch.nn.LSTMCell`: gates `i, f, g, o` stacked along the output dimension.
@@ -81,6 +85,8 @@ pub struct Vrnn {
     pub lstm: LstmCell,
     pub dec1: Linear,
     pub dec2: Linear,
+    /// See [`VrnnConfig::decoder_previous_h`] (a constant, not a parameter).
+    pub decoder_previous_h: bool,
 }
 
 impl VrnnConfig {
@@ -100,6 +106,7 @@ impl VrnnConfig {
             lstm: LstmCell::init(x + z, h, device),
             dec1: lin(h + z, w),
             dec2: lin(w, x),
+            decoder_previous_h: self.decoder_previous_h,
         }
     }
 }
@@ -159,16 +166,19 @@ impl Vrnn {
             let logvar_p = self.prior_logvar.forward(p);
 
             let z = mu_q.clone() + logvar_q.clone().mul_scalar(0.5).exp() * eps_t;
+            let h_prev = h.clone();
             let (h_new, c_new) = self
                 .lstm
                 .forward(Tensor::cat(vec![x_t, z.clone()], 1), h, c);
             h = h_new;
             c = c_new;
 
-            let d = relu(
-                self.dec1
-                    .forward(Tensor::cat(vec![h.clone(), z.clone()], 1)),
-            );
+            let h_dec = if self.decoder_previous_h {
+                h_prev
+            } else {
+                h.clone()
+            };
+            let d = relu(self.dec1.forward(Tensor::cat(vec![h_dec, z.clone()], 1)));
             let x_mean = self.dec2.forward(d);
 
             for (slot, v) in outs
@@ -194,11 +204,25 @@ impl Vrnn {
 /// the KL divergence of the posterior from the learned prior, summed over time, averaged over
 /// the batch.
 pub fn vrnn_loss(x: Tensor<3>, out: &VrnnOutput, beta: f64) -> VrnnLoss {
+    vrnn_loss_weighted(x, out, beta, None)
+}
+
+/// [`vrnn_loss`] with a known variance per observation: the squared error of each time point
+/// is multiplied by `inverse_variance` (`[batch, T, 1]`), the Gaussian log-likelihood without
+/// its constant. `None` is the reference's unit variance.
+pub fn vrnn_loss_weighted(
+    x: Tensor<3>,
+    out: &VrnnOutput,
+    beta: f64,
+    inverse_variance: Option<Tensor<3>>,
+) -> VrnnLoss {
     let batch = x.dims()[0] as f64;
-    let recon = (x - out.x_mean.clone())
-        .powi_scalar(2)
-        .mul_scalar(0.5)
-        .sum();
+    let sq = (x - out.x_mean.clone()).powi_scalar(2);
+    let sq = match inverse_variance {
+        Some(w) => sq * w,
+        None => sq,
+    };
+    let recon = sq.mul_scalar(0.5).sum();
     let kl_terms = (out.logvar_p.clone() - out.logvar_q.clone()).mul_scalar(0.5)
         + (out.logvar_q.clone().exp() + (out.mu_q.clone() - out.mu_p.clone()).powi_scalar(2))
             / out.logvar_p.clone().exp().mul_scalar(2.0)
@@ -303,6 +327,7 @@ impl Vrnn {
             },
             dec1: lin("dec1")?,
             dec2: lin("dec2")?,
+            decoder_previous_h: false,
         })
     }
 

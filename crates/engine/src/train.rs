@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{vrnn_loss, Vrnn, VrnnConfig};
+use crate::model::{vrnn_loss_weighted, Vrnn, VrnnConfig};
 
 /// Every hyper-parameter of a training run; defaults are the reference's.
 #[derive(Config, Debug, PartialEq)]
@@ -136,6 +136,8 @@ pub struct Trainer {
     rng: StdRng,
     /// All sequences, `[genes, T, 1]`, on the device.
     data: Tensor<3>,
+    /// Per-observation inverse variances of the likelihood, same shape (None: unit variance).
+    inverse_variance: Option<Tensor<3>>,
     steps: usize,
     train_genes: Vec<usize>,
     test_genes: Vec<usize>,
@@ -172,6 +174,7 @@ impl Trainer {
             optim: reference_adam(),
             rng,
             data,
+            inverse_variance: None,
             steps,
             train_genes,
             test_genes,
@@ -180,6 +183,17 @@ impl Trainer {
             epoch: 0,
             train_sum: None,
         }
+    }
+
+    /// Uses a known variance per observation (`genes × T`, as inverse variances) in the
+    /// likelihood instead of the reference's unit variance.
+    pub fn with_inverse_variance(mut self, inverse_variance: &[f32]) -> Self {
+        let [n, t, _] = self.data.dims();
+        self.inverse_variance = Some(Tensor::from_data(
+            TensorData::new(inverse_variance.to_vec(), [n, t, 1]),
+            &self.device,
+        ));
+        self
     }
 
     pub fn model(&self) -> &Vrnn {
@@ -234,9 +248,13 @@ impl Trainer {
             [genes.len(), self.steps, self.config.model.z_dim],
             &self.device,
         );
+        let w = self
+            .inverse_variance
+            .as_ref()
+            .map(|w| select_genes(w, &genes));
         let model = self.model.take().expect("model present");
         let out = model.forward(x.clone(), eps);
-        let loss = vrnn_loss(x, &out, self.config.beta).loss;
+        let loss = vrnn_loss_weighted(x, &out, self.config.beta, w).loss;
         let grads = loss.backward();
         let mut grads = GradientsParams::from_grads(grads, &model);
         clip_global_norm(&model, &mut grads, self.config.clip_norm);
@@ -256,6 +274,7 @@ impl Trainer {
         let model = self.model().valid();
         let inner = self.device.clone().inner();
         let data = self.data.clone().inner();
+        let weights = self.inverse_variance.clone().map(|w| w.inner());
         let mut test_sum: Option<Tensor<1>> = None;
         let test_batches: Vec<Vec<usize>> = self
             .test_genes
@@ -269,8 +288,9 @@ impl Trainer {
                 [genes.len(), self.steps, self.config.model.z_dim],
                 &inner,
             );
+            let w = weights.as_ref().map(|w| select_genes(w, genes));
             let out = model.forward(x.clone(), eps);
-            let l = vrnn_loss(x, &out, self.config.beta).loss;
+            let l = vrnn_loss_weighted(x, &out, self.config.beta, w).loss;
             test_sum = Some(match test_sum {
                 Some(s) => s + l,
                 None => l,

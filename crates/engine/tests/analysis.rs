@@ -4,6 +4,7 @@
 use vrnn_engine::backend;
 use vrnn_engine::export;
 use vrnn_engine::latent::LatentSummary;
+use vrnn_engine::preset::{self, Preset};
 use vrnn_engine::{
     analyse, read_csv, Analysis, AnalysisConfig, IngestOptions, TrainConfig, Trainer,
 };
@@ -54,11 +55,20 @@ fn run(kind: LatentSummary, seed: u64) -> Analysis {
     }
     let (model, device) = trainer.inference_model();
     let config = AnalysisConfig::seeded(seed).with_k(4).with_latent(kind);
+    let inputs = preset::prepare(&d, Preset::Reference);
     let mut steps = Vec::new();
-    let a = pollster::block_on(analyse(&model, &device, &d, config, &|| 0.0, |p| {
-        steps.push(p.fraction);
-        std::future::ready(true)
-    }))
+    let a = pollster::block_on(analyse(
+        &model,
+        &device,
+        &d,
+        &inputs,
+        config,
+        &|| 0.0,
+        |p| {
+            steps.push(p.fraction);
+            std::future::ready(true)
+        },
+    ))
     .unwrap();
     assert!(
         steps.windows(2).all(|w| w[1] >= w[0]),

@@ -56,27 +56,82 @@ pub enum LatentSummary {
     PosteriorMean,
     /// A sampled `z_t` averaged over time, as the reference does (noisy; seeded here).
     SampledZ,
+    /// The posterior means of every time step, concatenated: keeps the order in time that an
+    /// average throws away (the Dynamics preset's choice).
+    Sequence,
 }
 
 impl LatentSummary {
-    pub const ALL: [LatentSummary; 2] = [LatentSummary::PosteriorMean, LatentSummary::SampledZ];
+    pub const ALL: [LatentSummary; 3] = [
+        LatentSummary::PosteriorMean,
+        LatentSummary::Sequence,
+        LatentSummary::SampledZ,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             LatentSummary::PosteriorMean => "Posterior mean",
+            LatentSummary::Sequence => "Posterior mean per time",
             LatentSummary::SampledZ => "Sampled z (reference)",
         }
     }
 
-    /// Parses a label or a CLI value (`mean`, `sampled`), case-insensitively.
+    /// Parses a label or a CLI value (`mean`, `sequence`, `sampled`), case-insensitively.
     pub fn parse(s: &str) -> Option<LatentSummary> {
         let s = s.to_ascii_lowercase();
-        if s.starts_with("posterior") || s == "mean" {
+        if s == "posterior mean per time" || s == "sequence" {
+            Some(LatentSummary::Sequence)
+        } else if s.starts_with("posterior") || s == "mean" {
             Some(LatentSummary::PosteriorMean)
         } else if s.starts_with("sampled") {
             Some(LatentSummary::SampledZ)
         } else {
             None
+        }
+    }
+}
+
+/// A complete recipe: what the model trains on, the model, and what is clustered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Preset {
+    /// Clusters by the shape of the response (this project's design; the default).
+    #[default]
+    Dynamics,
+    /// The published pipeline, exactly.
+    Reference,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 2] = [Preset::Dynamics, Preset::Reference];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::Dynamics => "Dynamics",
+            Preset::Reference => "Reference",
+        }
+    }
+
+    /// One sentence for the page.
+    pub fn description(self) -> &'static str {
+        match self {
+            Preset::Dynamics => "Dynamics: each gene is scaled to its own range and damped where its changes are within noise, the model must encode every time point, and genes are clustered on the whole latent path, so clusters follow the shape of the response rather than expression level.",
+            Preset::Reference => "Reference: the published pipeline exactly (raw means, unit-variance likelihood, latent averaged over time); its clusters mostly follow expression level.",
+        }
+    }
+
+    /// Epochs a run of this preset needs by default.
+    pub fn default_epochs(self) -> usize {
+        match self {
+            Preset::Dynamics => 300,
+            Preset::Reference => 2000,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Preset> {
+        match s.to_ascii_lowercase().as_str() {
+            "dynamics" => Some(Preset::Dynamics),
+            "reference" => Some(Preset::Reference),
+            _ => None,
         }
     }
 }
@@ -89,7 +144,9 @@ pub struct TrainSettings {
     pub compute: Compute,
     /// Clusters of the analysis that follows training.
     pub k: usize,
-    pub latent: LatentSummary,
+    pub preset: Preset,
+    /// Overrides the preset's latent summary.
+    pub latent: Option<LatentSummary>,
 }
 
 /// Page → worker.
@@ -100,6 +157,8 @@ pub enum Request {
         file_name: String,
         time_column: Option<String>,
     },
+    /// Load the built-in simulated data set (the project's default simulation).
+    LoadDemo,
     /// Train on the last dataset that loaded.
     Train(TrainSettings),
     /// Stop the current run (training or analysis) at the next step.
@@ -257,7 +316,8 @@ mod tests {
                 seed: 42,
                 compute: Compute::WebGpu,
                 k: 6,
-                latent: LatentSummary::SampledZ,
+                preset: Preset::Reference,
+                latent: Some(LatentSummary::SampledZ),
             }),
             Request::Cancel,
             Request::Recluster { k: 4 },

@@ -6,9 +6,10 @@ use std::rc::Rc;
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::export::{self, RunInfo};
+use vrnn_engine::preset;
+use vrnn_engine::simulate::{simulate, SimulationConfig};
 use vrnn_engine::{
-    analyse, read_csv, Analysis, AnalysisConfig, AnalysisError, Dataset, EpochLosses,
-    IngestOptions, TrainConfig, Trainer,
+    analyse, read_csv, Analysis, AnalysisError, Dataset, EpochLosses, IngestOptions, Trainer,
 };
 use vrnn_protocol::{
     Compute, DatasetSummary, EpochReport, Request, Response, SimilarGene, TrainSettings,
@@ -101,17 +102,7 @@ pub fn start() {
                         None => Err("internal error: no file was sent".to_string()),
                     };
                     match result {
-                        Ok(d) => {
-                            post(&Response::Loaded(summary(&file_name, &d)));
-                            let mut st = state.borrow_mut();
-                            st.dataset = Some(Rc::new(d));
-                            st.file_name = file_name;
-                            st.ingest_s = now_s() - t0;
-                            st.history.clear();
-                            st.run = None;
-                            st.analysis = None;
-                            st.similar = None;
-                        }
+                        Ok(d) => loaded(&state, file_name, d, now_s() - t0),
                         Err(message) => post(&Response::LoadFailed { file_name, message }),
                     }
                 });
@@ -131,6 +122,25 @@ pub fn start() {
                     state.borrow_mut().running = false;
                 });
             }
+            Request::LoadDemo => {
+                let state = state.clone();
+                spawn_local(async move {
+                    let file_name = "demo: simulated IFN-gamma time course".to_string();
+                    let t0 = now_s();
+                    // The project's default simulation, with fewer cells so it loads in a moment.
+                    let config = SimulationConfig::new().with_cells_per_time(100);
+                    let mut csv = Vec::new();
+                    let result = simulate(&config, &mut csv)
+                        .map_err(|e| e.to_string())
+                        .and_then(|_| {
+                            read_csv(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())
+                        });
+                    match result {
+                        Ok(d) => loaded(&state, file_name, d, now_s() - t0),
+                        Err(message) => post(&Response::LoadFailed { file_name, message }),
+                    }
+                });
+            }
             Request::Recluster { k } => recluster(&state, k),
             Request::Similar { gene, n } => similar(&state, &gene, n),
             Request::Export { name } => export_file(&state, &name),
@@ -139,6 +149,19 @@ pub fn start() {
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&Response::Ready);
+}
+
+/// A data set is in: it replaces the previous one and its results.
+fn loaded(state: &Rc<RefCell<State>>, file_name: String, d: Dataset, seconds: f64) {
+    post(&Response::Loaded(summary(&file_name, &d)));
+    let mut st = state.borrow_mut();
+    st.dataset = Some(Rc::new(d));
+    st.file_name = file_name;
+    st.ingest_s = seconds;
+    st.history.clear();
+    st.run = None;
+    st.analysis = None;
+    st.similar = None;
 }
 
 async fn load(
@@ -216,9 +239,8 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         backend: backend_name.into(),
         note,
     });
-    let config = TrainConfig::new()
-        .with_epochs(settings.epochs)
-        .with_seed(settings.seed);
+    let config = preset::train_config(settings.preset, settings.epochs, settings.seed);
+    let inputs = preset::prepare(&dataset, settings.preset);
     let device = backend::training_device(device, settings.seed);
     {
         let mut st = state.borrow_mut();
@@ -229,11 +251,14 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
     }
     let mut trainer = Trainer::new(
         config.clone(),
-        &dataset.means,
+        &inputs.values,
         dataset.n_genes(),
         dataset.n_times(),
         &device,
     );
+    if let Some(w) = &inputs.inverse_variance {
+        trainer = trainer.with_inverse_variance(w);
+    }
     let t0 = now_s();
     while !trainer.is_done() {
         yield_to_event_loop().await;
@@ -264,7 +289,7 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         let st = state.borrow();
         RunInfo {
             input: st.file_name.clone(),
-            preset: "reference".into(),
+            preset: settings.preset.label().to_lowercase(),
             backend: backend_name.into(),
             config,
             dataset: export::DatasetInfo::of(&dataset),
@@ -282,18 +307,27 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
     state.borrow_mut().run = Some(run.clone());
 
     let k = settings.k.clamp(1, dataset.n_genes().max(1));
-    let config = AnalysisConfig::seeded(settings.seed)
-        .with_k(k)
-        .with_latent(settings.latent);
+    let mut config = preset::analysis_config(settings.preset, settings.seed, k);
+    if let Some(l) = settings.latent {
+        config.latent = l;
+    }
     let (model, device) = trainer.inference_model();
-    let result = analyse(&model, &device, &dataset, config, &now_s, |p| async move {
-        post(&Response::Progress {
-            label: p.label,
-            fraction: p.fraction,
-        });
-        yield_to_event_loop().await;
-        !cancel.get()
-    })
+    let result = analyse(
+        &model,
+        &device,
+        &dataset,
+        &inputs,
+        config,
+        &now_s,
+        |p| async move {
+            post(&Response::Progress {
+                label: p.label,
+                fraction: p.fraction,
+            });
+            yield_to_event_loop().await;
+            !cancel.get()
+        },
+    )
     .await;
     match result {
         Ok(analysis) => {
