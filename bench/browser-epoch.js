@@ -24,6 +24,8 @@ async function main() {
       await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
       await dropFile(page, `genes${genes}.csv`, csv);
       await page.getByText('Time_numeric').waitFor({ timeout: 120_000 });
+      // The reference model, so that the numbers compare with PyTorch's reference.
+      await page.getByRole('combobox', { name: 'Preset' }).selectOption(process.env.PRESET || 'Reference');
       await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
       await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
       await page.getByRole('button', { name: 'Train' }).click();

@@ -13,7 +13,7 @@ cargo build --release -p vrnn-clustering-cli
 for backend in ${2:-cpu wgpu}; do
   out=$(mktemp -d)
   if "$CARGO_TARGET_DIR/release/vrnn-clustering" run --input bench/data/genes2000.csv --out "$out" \
-      --epochs "$epochs" --backend "$backend" 2>/dev/null; then
+      --epochs "$epochs" --backend "$backend" --preset "${PRESET:-reference}" 2>/dev/null; then
     python3 -c "import json,sys; r=json.load(open(sys.argv[1])); a=r['analysis']['timings']; print(sys.argv[2], 'seconds per epoch:', round(r['timings']['seconds_per_epoch'], 4), '| analysis seconds:', {k: round(v, 3) for k, v in a.items()})" "$out/run.json" "$backend"
   else
     echo "$backend: not available on this machine"

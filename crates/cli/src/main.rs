@@ -187,6 +187,10 @@ enum Command {
         /// Which presets to train (comma-separated; the baselines always run).
         #[arg(long, value_delimiter = ',', default_value = "dynamics,reference")]
         presets: Vec<String>,
+        /// Also train the Dynamics preset with one lever changed, for each name given:
+        /// zscore, unit-variance, decoder-h-t, latent-mean, beta-1e-6, z64, lr-1e-4.
+        #[arg(long, value_delimiter = ',')]
+        ablations: Vec<String>,
         #[command(flatten)]
         sim: SimArgs,
     },
@@ -224,6 +228,7 @@ fn run(command: Command) -> Result<(), String> {
             epochs_dynamics,
             epochs_reference,
             presets,
+            ablations,
             sim,
         } => {
             let mut chosen = Vec::new();
@@ -237,7 +242,25 @@ fn run(command: Command) -> Result<(), String> {
                 .unwrap_or(preset::default_epochs(preset));
                 chosen.push((preset, epochs));
             }
-            evaluate_cmd(seeds, k, &chosen, &sim)
+            let mut recipes = Vec::new();
+            for (preset, epochs) in chosen {
+                recipes.push((
+                    format!("VRNN {} ({epochs} epochs)", preset.label()),
+                    preset::Recipe::of(preset),
+                    epochs,
+                ));
+            }
+            let epochs = epochs_dynamics.unwrap_or(preset::default_epochs(Preset::Dynamics));
+            for a in &ablations {
+                let recipe = preset::Recipe::ablation(a)
+                    .ok_or_else(|| format!("--ablations: unknown lever \"{a}\""))?;
+                recipes.push((
+                    format!("VRNN Dynamics, {a} ({epochs} epochs)"),
+                    recipe,
+                    epochs,
+                ));
+            }
+            evaluate_cmd(seeds, k, &recipes, &sim)
         }
         run @ Command::Run { .. } => run_cmd(run),
     }
@@ -259,16 +282,19 @@ fn simulate_cmd(out: &Path, truth_out: &Path, config: &SimulationConfig) -> Resu
     Ok(())
 }
 
+/// ARI, NMI and seconds of one method on one seed.
+type Score = (f64, f64, f64);
+
 fn evaluate_cmd(
     seeds: u64,
     k: usize,
-    presets: &[(Preset, usize)],
+    recipes: &[(String, preset::Recipe, usize)],
     sim: &SimArgs,
 ) -> Result<(), String> {
     let clock = Instant::now();
     let now = move || clock.elapsed().as_secs_f64();
-    // Rows: method name -> per-seed (ARI, NMI, seconds).
-    let mut rows: Vec<(String, Vec<(f64, f64, f64)>)> = Vec::new();
+    // Rows: method name -> per-seed scores.
+    let mut rows: Vec<(String, Vec<Score>)> = Vec::new();
     let mut record = |name: String, v: (f64, f64, f64)| match rows.iter_mut().find(|r| r.0 == name)
     {
         Some(r) => r.1.push(v),
@@ -287,15 +313,18 @@ fn evaluate_cmd(
         };
         for (name, scaling) in evaluate::BASELINES {
             let t = now();
-            let (ari, nmi) = score(&evaluate::baseline(&d, scaling, k, seed));
+            let labels = evaluate::baseline(&d, scaling, k, seed);
+            let (ari, nmi) = score(&labels);
             eprintln!("seed {seed}: {name}: ARI {ari:.3} NMI {nmi:.3}");
+            eprintln!("{}", confusion(&labels, &truth.modules, k));
             record(name.to_string(), (ari, nmi, now() - t));
         }
-        for &(preset, epochs) in presets {
-            let (labels, seconds) = evaluate::run_preset(&d, preset, epochs, seed, k, &now);
+        for (name, recipe, epochs) in recipes {
+            let (labels, seconds) = evaluate::run_recipe(&d, recipe, *epochs, seed, k, &now);
             let (ari, nmi) = score(&labels);
-            let name = format!("VRNN {} ({epochs} epochs)", preset.label());
+            let name = name.clone();
             eprintln!("seed {seed}: {name}: ARI {ari:.3} NMI {nmi:.3} ({seconds:.1} s training)");
+            eprintln!("{}", confusion(&labels, &truth.modules, k));
             record(name, (ari, nmi, seconds));
         }
     }
@@ -325,6 +354,26 @@ fn evaluate_cmd(
         );
     }
     Ok(())
+}
+
+/// Genes per (planted module, cluster), for seeing which modules a method mixes up.
+fn confusion(labels: &[usize], truth: &[usize], k: usize) -> String {
+    let mut s = String::from("  module \\ cluster:");
+    for c in 1..=k {
+        s.push_str(&format!("{c:>6}"));
+    }
+    for (m, name) in simulate::MODULES.iter().enumerate() {
+        s.push_str(&format!("\n  {name:>16}:"));
+        for c in 0..k {
+            let n = labels
+                .iter()
+                .zip(truth)
+                .filter(|&(&l, &t)| l == c && t == m)
+                .count();
+            s.push_str(&format!("{n:>6}"));
+        }
+    }
+    s
 }
 
 fn run_cmd(command: Command) -> Result<(), String> {

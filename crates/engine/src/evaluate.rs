@@ -8,7 +8,7 @@ use crate::backend;
 use crate::cluster::{KMeans, KMeansConfig, Points};
 use crate::ingest::Dataset;
 use crate::latent::summarise;
-use crate::preset::{self, Preset, Scaling};
+use crate::preset::{self, Preset, Recipe, Scaling};
 use crate::train::Trainer;
 
 pub use crate::cluster::adjusted_rand_index;
@@ -80,8 +80,20 @@ pub fn run_preset(
     k: usize,
     now: &dyn Fn() -> f64,
 ) -> (Vec<usize>, f64) {
-    let prepared = preset::prepare(d, preset);
-    let config = preset::train_config(preset, epochs, seed);
+    run_recipe(d, &Recipe::of(preset), epochs, seed, k, now)
+}
+
+/// [`run_preset`] for any recipe (a preset with one lever changed, for ablations).
+pub fn run_recipe(
+    d: &Dataset,
+    recipe: &Recipe,
+    epochs: usize,
+    seed: u64,
+    k: usize,
+    now: &dyn Fn() -> f64,
+) -> (Vec<usize>, f64) {
+    let prepared = recipe.prepare(d);
+    let config = recipe.train_config(epochs, seed);
     let device: Device = backend::training_device(backend::cpu_device(), seed);
     let mut trainer = Trainer::new(config, &prepared.values, d.n_genes(), d.n_times(), &device);
     if let Some(w) = &prepared.inverse_variance {
@@ -93,13 +105,13 @@ pub fn run_preset(
     }
     let seconds = now() - t0;
     let (model, device) = trainer.inference_model();
-    let analysis = preset::analysis_config(preset, seed, k);
+    let analysis = crate::analysis::AnalysisConfig::seeded(seed).with_k(k);
     let latents = pollster::block_on(summarise(
         &model,
         &prepared.values,
         d.n_genes(),
         d.n_times(),
-        analysis.latent,
+        recipe.latent,
         seed,
         &device,
     ));

@@ -107,44 +107,116 @@ pub fn scaled_means(d: &Dataset, scaling: Scaling) -> Vec<f32> {
     out
 }
 
-/// What each preset trains on.
-pub fn prepare(d: &Dataset, preset: Preset) -> Prepared {
-    match preset {
-        Preset::Reference => Prepared {
-            values: d.means.clone(),
-            inverse_variance: None,
-            offsets: vec![0.0; d.n_genes()],
-            factors: vec![1.0; d.n_genes()],
-        },
-        Preset::Dynamics => {
-            let t = d.n_times();
-            let mut values = Vec::with_capacity(d.means.len());
-            let mut inv = Vec::with_capacity(d.means.len());
-            let mut offsets = Vec::with_capacity(d.n_genes());
-            let mut factors = Vec::with_capacity(d.n_genes());
-            for g in 0..d.n_genes() {
-                let r = g * t..(g + 1) * t;
-                let (v, factor) = scale_gene(
-                    &d.means[r.clone()],
-                    &d.std_errors[r.clone()],
-                    Scaling::SnrZScore,
-                );
-                offsets.push(d.means[r.clone()].iter().map(|&m| m as f64).sum::<f64>() / t as f64);
-                factors.push(factor);
-                values.extend(v);
-                inv.extend(d.std_errors[r].iter().map(|&se| {
-                    let s = (se as f64 * factor).max(MIN_SCALED_SE);
-                    (1.0 / (s * s)) as f32
-                }));
-            }
-            Prepared {
-                values,
-                inverse_variance: Some(inv),
-                offsets,
-                factors,
-            }
+/// Every lever of a preset, so that each can be measured on its own (`evaluate --ablation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    pub scaling: Scaling,
+    /// Use each per-time mean's standard error as the likelihood's variance.
+    pub observation_variance: bool,
+    pub decoder_previous_h: bool,
+    pub latent: LatentSummary,
+    pub beta: f64,
+    pub lr: f64,
+    pub z_dim: usize,
+}
+
+impl Recipe {
+    pub fn of(preset: Preset) -> Recipe {
+        match preset {
+            Preset::Reference => Recipe {
+                scaling: Scaling::None,
+                observation_variance: false,
+                decoder_previous_h: false,
+                latent: LatentSummary::PosteriorMean,
+                beta: 1e-6,
+                lr: 1e-4,
+                z_dim: 64,
+            },
+            Preset::Dynamics => Recipe {
+                scaling: Scaling::SnrZScore,
+                observation_variance: true,
+                decoder_previous_h: true,
+                latent: LatentSummary::Sequence,
+                beta: 1.0,
+                lr: 1e-3,
+                z_dim: 8,
+            },
         }
     }
+
+    /// The Dynamics recipe with one lever changed, by name (for the evaluation's ablations).
+    pub fn ablation(name: &str) -> Option<Recipe> {
+        let mut r = Recipe::of(Preset::Dynamics);
+        match name {
+            "none" => {}
+            "zscore" => r.scaling = Scaling::ZScore,
+            "unit-variance" => r.observation_variance = false,
+            "decoder-h-t" => r.decoder_previous_h = false,
+            "latent-mean" => r.latent = LatentSummary::PosteriorMean,
+            "beta-1e-6" => r.beta = 1e-6,
+            "z64" => r.z_dim = 64,
+            "lr-1e-4" => r.lr = 1e-4,
+            _ => return None,
+        }
+        Some(r)
+    }
+
+    pub fn train_config(&self, epochs: usize, seed: u64) -> TrainConfig {
+        TrainConfig::new()
+            .with_epochs(epochs)
+            .with_seed(seed)
+            .with_lr(self.lr)
+            .with_beta(self.beta)
+            .with_model(
+                VrnnConfig::new()
+                    .with_z_dim(self.z_dim)
+                    .with_decoder_previous_h(self.decoder_previous_h),
+            )
+    }
+
+    pub fn prepare(&self, d: &Dataset) -> Prepared {
+        if self.scaling == Scaling::None && !self.observation_variance {
+            return Prepared {
+                values: d.means.clone(),
+                inverse_variance: None,
+                offsets: vec![0.0; d.n_genes()],
+                factors: vec![1.0; d.n_genes()],
+            };
+        }
+        let t = d.n_times();
+        let mut values = Vec::with_capacity(d.means.len());
+        let mut inv = Vec::with_capacity(d.means.len());
+        let mut offsets = Vec::with_capacity(d.n_genes());
+        let mut factors = Vec::with_capacity(d.n_genes());
+        for g in 0..d.n_genes() {
+            let r = g * t..(g + 1) * t;
+            let (v, factor) =
+                scale_gene(&d.means[r.clone()], &d.std_errors[r.clone()], self.scaling);
+            let offset = if self.scaling == Scaling::None {
+                0.0
+            } else {
+                d.means[r.clone()].iter().map(|&m| m as f64).sum::<f64>() / t as f64
+            };
+            offsets.push(offset);
+            factors.push(factor);
+            values.extend(v);
+            inv.extend(d.std_errors[r].iter().map(|&se| {
+                let s = (se as f64 * factor).max(MIN_SCALED_SE);
+                (1.0 / (s * s)) as f32
+            }));
+        }
+        Prepared {
+            values,
+            inverse_variance: self.observation_variance.then_some(inv),
+            offsets,
+            factors,
+        }
+    }
+}
+
+/// What each preset trains on.
+pub fn prepare(d: &Dataset, preset: Preset) -> Prepared {
+    Recipe::of(preset).prepare(d)
 }
 
 /// The preset's training configuration, with `epochs` and `seed` as chosen.
@@ -167,11 +239,9 @@ pub fn default_epochs(preset: Preset) -> usize {
 
 /// The preset's analysis configuration.
 pub fn analysis_config(preset: Preset, seed: u64, k: usize) -> AnalysisConfig {
-    let a = AnalysisConfig::seeded(seed).with_k(k);
-    match preset {
-        Preset::Reference => a,
-        Preset::Dynamics => a.with_latent(LatentSummary::Sequence),
-    }
+    AnalysisConfig::seeded(seed)
+        .with_k(k)
+        .with_latent(Recipe::of(preset).latent)
 }
 
 #[cfg(test)]

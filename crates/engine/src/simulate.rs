@@ -5,7 +5,10 @@
 //!
 //! Counts are negative binomial (a Gamma–Poisson mixture) with per-gene dispersion, per-cell
 //! library size and per-cell response strength, then normalised as scanpy's
-//! `normalize_total(1e4)` + `log1p`. Deterministic for a seed.
+//! `normalize_total(1e4)` + `log1p` over the whole transcriptome: the simulated genes stand for
+//! the highly variable genes a user keeps, and the rest of the cell's counts (about 20,000 per
+//! cell, unresponsive) are drawn too, so that the normalisation does not turn a strong response
+//! of the kept genes into an artificial decrease of the flat ones. Deterministic for a seed.
 
 use std::io::{self, Write};
 
@@ -57,6 +60,9 @@ pub const MODULES: [&str; 6] = [
     "late_transient",
     "flat",
 ];
+
+/// Expected counts per cell (at library factor 1) from the genes that are not written out.
+const BACKGROUND_COUNTS: f64 = 20_000.0;
 
 /// Share of the genes in each module: most genes do not respond.
 const SHARES: [f64; 6] = [0.12, 0.14, 0.14, 0.14, 0.12, 0.34];
@@ -173,7 +179,10 @@ pub fn simulate(config: &SimulationConfig, out: &mut dyn Write) -> io::Result<Si
             } else {
                 "Monocyte"
             };
-            let mut total = 0.0;
+            // The rest of the transcriptome: many independent genes, so Poisson around its mean.
+            let mut total = Poisson::new(lib * BACKGROUND_COUNTS * config.depth)
+                .map(|d| d.sample(&mut rng))
+                .unwrap_or(0.0);
             for g in 0..n {
                 let mu = lib * base[g] * (strength * mean_log_fold[g]).exp();
                 let lambda = Gamma::new(dispersion[g], mu / dispersion[g])

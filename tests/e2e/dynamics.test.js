@@ -1,0 +1,61 @@
+// End to end: the built-in demo data and the presets. "Try demo data" simulates the project's
+// default data set in the worker, the Preset selector explains each preset and sets its
+// epochs, and a short Dynamics run finishes with a run.json that records the preset.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { serveDist, launchChromium } = require('./support');
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('demo data loads, presets explain themselves, a Dynamics run records its preset', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}?backend=cpu`);
+  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+
+  const preset = page.getByRole('combobox', { name: 'Preset' });
+  assert.equal(await preset.inputValue(), 'Dynamics', 'Dynamics is the default');
+  assert.deepEqual(await preset.locator('option').allTextContents(), ['Dynamics', 'Reference']);
+  await page.getByText(/^Dynamics: /).waitFor();
+  const epochs = page.getByRole('spinbutton', { name: 'Epochs' });
+  assert.equal(await epochs.inputValue(), '300');
+  await preset.selectOption('Reference');
+  await page.getByText(/^Reference: the published pipeline/).waitFor();
+  assert.equal(await epochs.inputValue(), '2000');
+  await preset.selectOption('Dynamics');
+
+  await page.getByRole('button', { name: 'Try demo data' }).click();
+  await page.getByRole('region', { name: 'Data summary' }).getByText('2000', { exact: true }).waitFor({ timeout: 120_000 });
+  const summary = await page.getByRole('region', { name: 'Data summary' }).textContent();
+  assert.match(summary, /Time_numeric/);
+  assert.match(summary, /0 \(100 cells\), 3 \(100 cells\), 6 \(100 cells\), 12 \(100 cells\), 24 \(100 cells\)/);
+
+  await epochs.fill('2');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
+  const genes = await page.evaluate(() => document.querySelector('[data-plot="umap"]').data
+    .filter((t) => /^Cluster/.test(t.name)).reduce((n, t) => n + t.x.length, 0));
+  assert.equal(genes, 2000);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download run JSON' }).click(),
+  ]);
+  const run = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.equal(run.preset, 'dynamics');
+  assert.equal(run.config.model.decoder_previous_h, true);
+  assert.equal(run.config.epochs, 2);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
