@@ -102,18 +102,29 @@ test('one analysis feeds every plot, k re-clusters without retraining, genes can
   assert.equal(simCsv.text.split('\n')[0], 'query,rank,gene,distance,cluster');
   assert.equal(simCsv.text.trim().split('\n').length, 21);
 
-  // Clicking a UMAP point selects its gene.
+  // Clicking a UMAP point selects its gene (the most isolated point, so no other is on top).
+  await page.locator('[data-plot="umap"]').scrollIntoViewIfNeeded();
   const target = await page.evaluate(() => {
     const el = document.querySelector('[data-plot="umap"]');
-    const t = el.data.find((d) => /^Cluster 2/.test(d.name));
     const xa = el._fullLayout.xaxis;
     const ya = el._fullLayout.yaxis;
     const r = el.getBoundingClientRect();
-    return {
-      gene: t.text[0],
-      x: r.left + xa._offset + xa.l2p(t.x[0]),
-      y: r.top + ya._offset + ya.l2p(t.y[0]),
-    };
+    const pts = [];
+    for (const t of el.data.filter((d) => /^Cluster/.test(d.name))) {
+      t.x.forEach((x, i) => pts.push({
+        gene: t.text[i],
+        x: r.left + xa._offset + xa.l2p(x),
+        y: r.top + ya._offset + ya.l2p(t.y[i]),
+      }));
+    }
+    let best = null;
+    let bestGap = -1;
+    for (const p of pts) {
+      let gap = Infinity;
+      for (const q of pts) if (q !== p) gap = Math.min(gap, Math.hypot(p.x - q.x, p.y - q.y));
+      if (gap > bestGap) { bestGap = gap; best = p; }
+    }
+    return best;
   });
   await page.mouse.click(target.x, target.y);
   await page.waitForFunction((g) => document.querySelector('input[type="search"]').value === g, target.gene,
