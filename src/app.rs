@@ -344,9 +344,9 @@ pub fn App() -> impl IntoView {
                 on:dragover=move |ev: DragEvent| ev.prevent_default()
                 on:drop=on_drop
             >
-                <p>"Drop a CSV file here (one row per cell: cell id, cell type, time, then one column per gene), or "</p>
+                <p>"Drop a CSV file here (one row per cell: cell id, cell type, time, then one column per gene; CSV, TSV or semicolon-separated, optionally .gz), or "</p>
                 <label class="file-label" for="csv-file">"CSV file"</label>
-                <input id="csv-file" type="file" accept=".csv,.tsv,.txt,text/csv" on:change=on_pick />
+                <input id="csv-file" type="file" accept=".csv,.tsv,.txt,.gz,text/csv,text/tab-separated-values" on:change=on_pick />
                 <p class="demo">
                     "No data at hand? "
                     <button type="button" class="secondary" on:click=load_demo

@@ -84,13 +84,16 @@ function timeCourseCsv({ genes = 60, cellsPerTime = 12, seed = 7 } = {}) {
   return rows.join('\n') + '\n';
 }
 
-/** Drops a file with this content on the drop zone, as a person dragging it would. */
+/** Drops a file with this content (text, or a Buffer of bytes) on the drop zone, as a person
+ * dragging it would. */
 async function dropFile(page, name, content) {
-  const dataTransfer = await page.evaluateHandle(([n, c]) => {
+  const bytes = Buffer.isBuffer(content) ? Array.from(content) : null;
+  const dataTransfer = await page.evaluateHandle(([n, c, b]) => {
     const dt = new DataTransfer();
-    dt.items.add(new File([c], n, { type: 'text/csv' }));
+    const body = b ? new Uint8Array(b) : c;
+    dt.items.add(new File([body], n, { type: b ? 'application/octet-stream' : 'text/csv' }));
     return dt;
-  }, [name, content]);
+  }, [name, bytes ? null : content, bytes]);
   await page.getByRole('region', { name: 'Drop a CSV file' }).dispatchEvent('drop', { dataTransfer });
 }
 

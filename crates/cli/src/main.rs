@@ -3,7 +3,7 @@
 //! standard error.
 
 use std::fs::{self, File};
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -15,7 +15,7 @@ use vrnn_engine::export;
 use vrnn_engine::latent::LatentSummary;
 use vrnn_engine::preset::{self, Preset};
 use vrnn_engine::simulate::{self, ShapeSet, SimulationConfig};
-use vrnn_engine::{analyse, read_csv, IngestOptions, Trainer};
+use vrnn_engine::{analyse, read_csv, read_table, IngestOptions, Trainer};
 
 #[derive(Parser)]
 #[command(
@@ -403,8 +403,7 @@ fn run_cmd(command: Command) -> Result<(), String> {
     let t0 = Instant::now();
     let file = File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
     let opts = IngestOptions { time_column };
-    let dataset =
-        read_csv(BufReader::new(file), &opts).map_err(|e| format!("{}: {e}", input.display()))?;
+    let dataset = read_table(file, &opts).map_err(|e| format!("{}: {e}", input.display()))?;
     let ingest_s = t0.elapsed().as_secs_f64();
     eprintln!(
         "read {}: {} cells, {} genes, time column \"{}\" with values {:?}",

@@ -218,3 +218,15 @@ fn bad_input_exits_non_zero_naming_file_line_and_column() {
     assert!(last.contains("line 4, column 3 (\"IRF1\")"), "{last}");
     assert!(last.contains("\"oops\" is not a number"), "{last}");
 }
+
+#[test]
+fn a_workbook_gets_advice_not_a_parse_error() {
+    let dir = scratch("xlsx");
+    let input = dir.join("cells.xlsx");
+    std::fs::write(&input, b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml").unwrap();
+    let o = run_cli(&input, &dir.join("out"), &[]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cells.xlsx: this is a zip archive"), "{err}");
+    assert!(err.contains("CSV UTF-8"), "{err}");
+}

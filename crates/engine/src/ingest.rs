@@ -45,6 +45,11 @@ impl std::fmt::Display for Location {
 pub enum IngestError {
     #[error("the file is empty")]
     Empty,
+    #[error("this is {what}, not a text table. {advice}")]
+    NotATable {
+        what: &'static str,
+        advice: &'static str,
+    },
     #[error("the file has a header but no data rows")]
     HeaderOnly,
     #[error("line {line}: the file could not be read as text: {message}")]
@@ -407,11 +412,28 @@ fn fold_row(
     Ok(())
 }
 
+/// Reads any supported table: CSV, TSV or semicolon-separated text (delimiter taken from the
+/// header), optionally gzip-compressed; files that are not text tables get a message saying
+/// what they are and how to export a CSV.
+pub fn read_table<R: Read>(input: R, opts: &IngestOptions) -> Result<Dataset, IngestError> {
+    let (text, delimiter) = crate::sniff::open(input)?;
+    read_delimited(text, delimiter, opts)
+}
+
 /// Reads a whole CSV (comma-separated, optional UTF-8 BOM, LF or CRLF, quoted fields).
 pub fn read_csv<R: Read>(input: R, opts: &IngestOptions) -> Result<Dataset, IngestError> {
+    read_delimited(input, b',', opts)
+}
+
+fn read_delimited<R: Read>(
+    input: R,
+    delimiter: u8,
+    opts: &IngestOptions,
+) -> Result<Dataset, IngestError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
+        .delimiter(delimiter)
         .from_reader(input);
     let headers: Vec<String> = reader
         .headers()
@@ -581,5 +603,33 @@ mod tests {
             e.to_string(),
             "line 3, column 2 (\"Time\"): time value \"later\" is not a number"
         );
+    }
+
+    #[test]
+    fn read_table_accepts_tsv_semicolons_bom_crlf_and_gzip() {
+        let comma = "Cell_ID,Time,IRF1,CXCL9\na,0,1,2\nb,3,2,4\n";
+        let expected = read_csv(comma.as_bytes(), &IngestOptions::default()).unwrap();
+        let tsv = "\u{feff}Cell_ID\tTime\tIRF1\tCXCL9\r\na\t0\t1\t2\r\nb\t3\t2\t4\r\n";
+        let semi = "Cell_ID;Time;IRF1;CXCL9\na;0;1;2\nb;3;2;4\n";
+        for text in [comma, tsv, semi] {
+            let d = read_table(text.as_bytes(), &IngestOptions::default()).unwrap();
+            assert_eq!(d, expected, "{text:?}");
+        }
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(tsv.as_bytes()).unwrap();
+        let bytes = gz.finish().unwrap();
+        assert_eq!(
+            read_table(&bytes[..], &IngestOptions::default()).unwrap(),
+            expected
+        );
+    }
+
+    #[test]
+    fn read_table_names_workbooks_instead_of_parsing_them() {
+        let xlsx = b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml";
+        let e = read_table(&xlsx[..], &IngestOptions::default()).unwrap_err();
+        assert!(matches!(e, IngestError::NotATable { .. }));
+        assert!(e.to_string().contains("Save As"), "{e}");
     }
 }

@@ -12,10 +12,11 @@ pub mod latent;
 pub mod model;
 pub mod preset;
 pub mod simulate;
+pub mod sniff;
 pub mod train;
 
 pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;
-pub use ingest::{read_csv, Dataset, IngestError, IngestOptions};
+pub use ingest::{read_csv, read_table, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
 pub use train::{EpochLosses, TrainConfig, Trainer};

@@ -9,7 +9,8 @@ use vrnn_engine::export::{self, RunInfo};
 use vrnn_engine::preset;
 use vrnn_engine::simulate::{simulate, SimulationConfig};
 use vrnn_engine::{
-    analyse, read_csv, Analysis, AnalysisError, Dataset, EpochLosses, IngestOptions, Trainer,
+    analyse, read_csv, read_table, Analysis, AnalysisError, Dataset, EpochLosses, IngestOptions,
+    Trainer,
 };
 use vrnn_protocol::{
     Compute, DatasetSummary, EpochReport, Request, Response, SimilarGene, TrainSettings,
@@ -173,7 +174,7 @@ async fn load(
         .await
         .map_err(|e| format!("{file_name}: the file could not be read: {e:?}"))?;
     let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-    read_csv(&bytes[..], &IngestOptions { time_column }).map_err(|e| format!("{file_name}: {e}"))
+    read_table(&bytes[..], &IngestOptions { time_column }).map_err(|e| format!("{file_name}: {e}"))
 }
 
 fn summary(file_name: &str, d: &Dataset) -> DatasetSummary {

@@ -1,0 +1,45 @@
+// End to end: file formats. A gzipped tab-separated file loads like a CSV; an Excel workbook
+// dropped by mistake gets an alert that says what it is and how to export a CSV, and the data
+// loaded before stay.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const zlib = require('node:zlib');
+const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('./support');
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('a gzipped TSV loads; a workbook gets advice and the earlier data stay', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}?backend=cpu`);
+  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+
+  const tsv = timeCourseCsv({ genes: 12 }).replace(/,/g, '\t');
+  await dropFile(page, 'cells.tsv.gz', zlib.gzipSync(Buffer.from(tsv)));
+  const summary = page.getByRole('region', { name: 'Data summary' });
+  await summary.getByText('cells.tsv.gz').waitFor({ timeout: 60_000 });
+  assert.match(await summary.textContent(), /Genes12/);
+  assert.match(await summary.textContent(), /Time_numeric/);
+
+  const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from('[Content_Types].xml')]);
+  await dropFile(page, 'cells.xlsx', xlsx);
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 60_000 });
+  const text = await alert.textContent();
+  assert.match(text, /cells\.xlsx: this is a zip archive/);
+  assert.match(text, /Save As/);
+  assert.ok(await summary.getByText('cells.tsv.gz').isVisible(), 'the earlier data set is kept');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
