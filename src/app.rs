@@ -87,6 +87,8 @@ pub fn App() -> impl IntoView {
     let compute = RwSignal::new(url_compute.unwrap_or_default());
     let backend_used = RwSignal::new(None::<String>);
     let k = RwSignal::new(6usize);
+    let genes = RwSignal::new(2000usize);
+    let goi_text = RwSignal::new(DEFAULT_GENES_OF_INTEREST.to_string());
     // None: the preset's own latent summary.
     let latent = RwSignal::new(None::<LatentSummary>);
     let analysis = RwSignal::new(None::<AnalysisView>);
@@ -99,6 +101,23 @@ pub fn App() -> impl IntoView {
             phase.set(Phase::Idle);
             status.set("Ready: drop a CSV file to begin.".into());
         }
+        Response::Reading {
+            file_name,
+            bytes,
+            total,
+            seconds,
+        } => {
+            let rate = bytes / seconds.max(1e-3);
+            let eta = (total - bytes).max(0.0) / rate.max(1.0);
+            status.set(format!(
+                "Reading {file_name}: {:.0} of {:.0} MB ({:.0} %, {:.1} MB/s, ETA {})",
+                bytes / 1e6,
+                total / 1e6,
+                100.0 * bytes / total.max(1.0),
+                rate / 1e6,
+                format::duration(eta)
+            ));
+        }
         Response::Loaded(s) => {
             status.set(format!(
                 "Loaded {}: {} cells, {} genes, {} time points.",
@@ -107,6 +126,7 @@ pub fn App() -> impl IntoView {
                 s.n_genes,
                 s.times.len()
             ));
+            genes.set(vrnn_protocol::default_gene_count(s.n_genes));
             summary.set(Some(s));
             history.set(Vec::new());
             analysis.set(None);
@@ -125,9 +145,17 @@ pub fn App() -> impl IntoView {
             });
             status.set("The file was not loaded; the previous data and results are kept.".into());
         }
+        Response::Notice { message } => notice.set(Some(message)),
         Response::Started { backend, note } => {
             backend_used.set(Some(backend.clone()));
-            notice.set(note);
+            if let Some(note) = note {
+                notice.update(|n| {
+                    *n = Some(match n.take() {
+                        Some(earlier) => format!("{earlier} {note}"),
+                        None => note,
+                    })
+                });
+            }
             status.set(format!("Training on {backend}…"));
             phase.set(Phase::Training { backend });
         }
@@ -286,6 +314,13 @@ pub fn App() -> impl IntoView {
             k: k.get_untracked().max(1),
             preset: preset.get_untracked(),
             latent: latent.get_untracked(),
+            genes: Some(genes.get_untracked().max(1)),
+            keep: goi_text
+                .get_untracked()
+                .split([',', ' ', ';', '\t', '\n'])
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
         };
         with_client(&|c| c.send(&Request::Train(settings.clone())));
     };
@@ -370,6 +405,7 @@ pub fn App() -> impl IntoView {
                 <NumberSetting label="Epochs" value=epochs min=1 />
                 <NumberSetting label="Seed" value=seed min=0 />
                 <NumberSetting label="Clusters (k)" value=k min=2 />
+                <NumberSetting label="Genes" value=genes min=2 />
                 <label>
                     "Preset"
                     <select on:change=move |ev| {
@@ -452,6 +488,7 @@ pub fn App() -> impl IntoView {
                         summary.with(|s| s.as_ref().map(|s| s.time_column.clone()).unwrap_or_else(|| "time".into()))
                     })
                     export=export
+                    goi_text=goi_text
                 />
             </Show>
         </main>
@@ -514,9 +551,9 @@ fn Results(
     similar_n: RwSignal<usize>,
     time_title: Signal<String>,
     export: Callback<String>,
+    goi_text: RwSignal<String>,
 ) -> impl IntoView {
     let show_all = RwSignal::new(false);
-    let goi_text = RwSignal::new(DEFAULT_GENES_OF_INTEREST.to_string());
     let query = RwSignal::new(String::new());
     let search_note = RwSignal::new(None::<String>);
     let goi = Memo::new(move |_| {

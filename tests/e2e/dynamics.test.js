@@ -42,12 +42,20 @@ test('demo data loads, presets explain themselves, a Dynamics run records its pr
   assert.match(summary, /Time_numeric/);
   assert.match(summary, /0 \(100 cells\), 3 \(100 cells\), 6 \(100 cells\), 12 \(100 cells\), 24 \(100 cells\)/);
 
+  const genesSetting = page.getByRole('spinbutton', { name: 'Genes', exact: true });
+  assert.equal(await genesSetting.inputValue(), '2000', 'all genes up to 2000 by default');
+  await genesSetting.fill('300');
   await epochs.fill('2');
   await page.getByRole('button', { name: 'Train' }).click();
   await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
-  const genes = await page.evaluate(() => document.querySelector('[data-plot="umap"]').data
-    .filter((t) => /^Cluster/.test(t.name)).reduce((n, t) => n + t.x.length, 0));
-  assert.equal(genes, 2000);
+  const notice = await page.locator('.notice').first().textContent();
+  assert.match(notice, /Training on the 300 most variable of 2000 genes/);
+  const kept = /kept as genes of interest: ([^;.]+)/.exec(notice);
+  const keptGenes = kept ? kept[1].split(', ') : [];
+  const onUmap = await page.evaluate(() => document.querySelector('[data-plot="umap"]').data
+    .filter((t) => /^Cluster/.test(t.name)).flatMap((t) => Array.from(t.text)));
+  assert.equal(onUmap.length, 300 + keptGenes.length);
+  for (const g of ['IRF1', 'CXCL9', 'CXCL10']) assert.ok(onUmap.includes(g), `${g} kept as a gene of interest`);
   const [dl] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Download run JSON' }).click(),

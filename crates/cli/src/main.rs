@@ -148,6 +148,10 @@ enum Command {
         /// Number of clusters.
         #[arg(long, default_value_t = 6)]
         k: usize,
+        /// Keep the N most variable genes (variance over all cells); genes of interest
+        /// (IRF1, CXCL9, CXCL10 and --similar-to) are kept too. Default: all genes.
+        #[arg(long)]
+        genes: Option<usize>,
         /// Latent summary that is clustered and embedded (default: the preset's).
         #[arg(long, value_enum)]
         latent: Option<LatentArg>,
@@ -389,6 +393,7 @@ fn run_cmd(command: Command) -> Result<(), String> {
         backend: backend_arg,
         preset: preset_arg,
         k,
+        genes,
         latent,
         similar_to,
         similar_n,
@@ -413,6 +418,34 @@ fn run_cmd(command: Command) -> Result<(), String> {
         dataset.time_column,
         dataset.times
     );
+    let keep: Vec<String> = DEFAULT_GENES_OF_INTEREST
+        .iter()
+        .map(|g| g.to_string())
+        .chain(similar_to.iter().cloned())
+        .collect();
+    let selection = dataset.select(genes, &keep);
+    if !selection.constant.is_empty() {
+        eprintln!(
+            "left out {} gene(s) that never vary: {}",
+            selection.constant.len(),
+            selection.constant.join(", ")
+        );
+    }
+    if selection.not_variable_enough > 0 {
+        eprintln!(
+            "training on the {} most variable genes (plus {} kept as genes of interest)",
+            selection.dataset.n_genes() - selection.kept_of_interest.len(),
+            selection.kept_of_interest.len()
+        );
+    }
+    let dataset = selection.dataset;
+    if k > dataset.n_genes() {
+        return Err(format!(
+            "--k {k} asks for more clusters than the {} genes left to cluster in {}",
+            dataset.n_genes(),
+            input.display()
+        ));
+    }
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     write_file(&out, "means.csv", &export::means_csv(&dataset))?;
 
@@ -458,13 +491,6 @@ fn run_cmd(command: Command) -> Result<(), String> {
     let train_s = t1.elapsed().as_secs_f64();
     write_file(&out, "loss.csv", &export::loss_csv(&history))?;
 
-    if k > dataset.n_genes() {
-        return Err(format!(
-            "--k {k} asks for more clusters than the {} genes of {}",
-            dataset.n_genes(),
-            input.display()
-        ));
-    }
     let (model, inference_device) = trainer.inference_model();
     let mut analysis_config = preset::analysis_config(preset, seed, k);
     if let Some(l) = latent {

@@ -230,3 +230,38 @@ fn a_workbook_gets_advice_not_a_parse_error() {
     assert!(err.contains("cells.xlsx: this is a zip archive"), "{err}");
     assert!(err.contains("CSV UTF-8"), "{err}");
 }
+
+#[test]
+fn genes_keeps_the_most_variable_and_k_above_the_gene_count_fails_early() {
+    let dir = scratch("genes");
+    let input = dir.join("data.csv");
+    write_csv(&input);
+    let out = dir.join("out");
+    let o = run_cli(
+        &input,
+        &out,
+        &["--epochs", "1", "--genes", "10", "--k", "3"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let clusters = std::fs::read_to_string(out.join("clusters.csv")).unwrap();
+    // G0..G29 grow with the gene index, so the 10 most variable are G20..G29.
+    let genes: Vec<&str> = clusters
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(genes, (20..30).map(|g| format!("G{g}")).collect::<Vec<_>>());
+
+    let o = run_cli(
+        &input,
+        &dir.join("out2"),
+        &["--epochs", "1", "--genes", "4", "--k", "6"],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--k 6 asks for more clusters than the 4 genes"),
+        "{err}"
+    );
+    assert!(!err.contains("epoch 1/1"), "fails before training: {err}");
+}

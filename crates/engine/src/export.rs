@@ -301,6 +301,7 @@ mod tests {
             cells_per_time: vec![2, 2, 2],
             means: vec![1.0, 2.0, 3.0, 4.0, 5.5, 6.0],
             std_errors: vec![0.0; 6],
+            variances: vec![1.0; 2],
         };
         assert_eq!(means_csv(&d), "gene,0,3,0.5\nIRF1,1,2,3\n\"A,B\",4,5.5,6\n");
     }

@@ -109,6 +109,22 @@ pub struct Dataset {
     pub means: Vec<f32>,
     /// Genes × times, row-major: standard error of each mean (0 when fewer than two cells).
     pub std_errors: Vec<f32>,
+    /// Each gene's variance over all cells (all time points together), from the same pass:
+    /// what "most variable genes" ranks by.
+    #[serde(default)]
+    pub variances: Vec<f64>,
+}
+
+/// Which genes a run keeps, and what was left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub dataset: Dataset,
+    /// Genes dropped because they never vary (constant in every cell).
+    pub constant: Vec<String>,
+    /// Genes left out because they are not among the most variable.
+    pub not_variable_enough: usize,
+    /// Requested genes of interest that were kept although not among the most variable.
+    pub kept_of_interest: Vec<String>,
 }
 
 impl Dataset {
@@ -118,6 +134,67 @@ impl Dataset {
     pub fn n_times(&self) -> usize {
         self.times.len()
     }
+    /// The genes a run trains on: genes that vary at all, at most `top` of them ranked by
+    /// variance over all cells (ties by column order), plus every gene named in `keep` that
+    /// exists (matched case-insensitively), in the file's column order.
+    pub fn select(&self, top: Option<usize>, keep: &[String]) -> Selection {
+        let n = self.n_genes();
+        let varying: Vec<usize> = (0..n)
+            .filter(|&g| self.variances.get(g).is_none_or(|&v| v > 0.0))
+            .collect();
+        let constant: Vec<String> = (0..n)
+            .filter(|&g| self.variances.get(g).is_some_and(|&v| v <= 0.0))
+            .map(|g| self.genes[g].clone())
+            .collect();
+        let mut ranked = varying.clone();
+        ranked.sort_by(|&a, &b| {
+            let va = self.variances.get(a).copied().unwrap_or(0.0);
+            let vb = self.variances.get(b).copied().unwrap_or(0.0);
+            vb.total_cmp(&va).then(a.cmp(&b))
+        });
+        let top = top.unwrap_or(ranked.len()).min(ranked.len());
+        let mut chosen = vec![false; n];
+        for &g in &ranked[..top] {
+            chosen[g] = true;
+        }
+        let mut kept_of_interest = Vec::new();
+        for name in keep {
+            if let Some(g) = varying
+                .iter()
+                .copied()
+                .find(|&g| self.genes[g].eq_ignore_ascii_case(name.trim()))
+            {
+                if !chosen[g] {
+                    chosen[g] = true;
+                    kept_of_interest.push(self.genes[g].clone());
+                }
+            }
+        }
+        let idx: Vec<usize> = (0..n).filter(|&g| chosen[g]).collect();
+        let t = self.n_times();
+        let pick = |v: &[f32]| -> Vec<f32> {
+            idx.iter()
+                .flat_map(|&g| v[g * t..(g + 1) * t].iter().copied())
+                .collect()
+        };
+        let dataset = Dataset {
+            genes: idx.iter().map(|&g| self.genes[g].clone()).collect(),
+            means: pick(&self.means),
+            std_errors: pick(&self.std_errors),
+            variances: idx
+                .iter()
+                .map(|&g| self.variances.get(g).copied().unwrap_or(0.0))
+                .collect(),
+            ..self.clone()
+        };
+        Selection {
+            not_variable_enough: varying.len() - top,
+            dataset,
+            constant,
+            kept_of_interest,
+        }
+    }
+
     /// The observed trajectory of one gene.
     pub fn gene_means(&self, gene: usize) -> &[f32] {
         let t = self.n_times();
@@ -484,6 +561,25 @@ fn finish(layout: Layout, acc: Accumulator) -> Result<Dataset, IngestError> {
     let n_t = times.len();
     let mut means = vec![0f32; n_genes * n_t];
     let mut std_errors = vec![0f32; n_genes * n_t];
+    let mut variances = vec![0f64; n_genes];
+    for (g, v) in variances.iter_mut().enumerate() {
+        let (mut n, mut sum, mut sumsq) = (0.0f64, 0.0f64, 0.0f64);
+        for &slot in &order {
+            n += acc.counts[slot][g] as f64;
+            sum += acc.sums[slot][g];
+            sumsq += acc.sumsq[slot][g];
+        }
+        if n > 1.0 {
+            let mean = sum / n;
+            // Relative tolerance: a constant column must come out exactly 0, not 1e-17.
+            let var = (sumsq - n * mean * mean) / (n - 1.0);
+            *v = if var <= 1e-12 * (sumsq / n).max(1e-300) {
+                0.0
+            } else {
+                var
+            };
+        }
+    }
     for (ti, &slot) in order.iter().enumerate() {
         for g in 0..n_genes {
             let n = acc.counts[slot][g];
@@ -516,6 +612,7 @@ fn finish(layout: Layout, acc: Accumulator) -> Result<Dataset, IngestError> {
         cells_per_time: order.iter().map(|&s| acc.cells[s]).collect(),
         means,
         std_errors,
+        variances,
     })
 }
 
@@ -623,6 +720,22 @@ mod tests {
             read_table(&bytes[..], &IngestOptions::default()).unwrap(),
             expected
         );
+    }
+
+    #[test]
+    fn selects_the_most_variable_genes_and_keeps_named_ones() {
+        let text = "Cell,Time,A,B,C,D\nx,0,1,5,0,2\ny,0,2,5,0,2\nz,3,9,5,1,2\nw,3,4,5,3,2\n";
+        let d = read_csv(text.as_bytes(), &IngestOptions::default()).unwrap();
+        assert_eq!(d.variances[1], 0.0, "B is constant");
+        assert!(d.variances[0] > d.variances[2]);
+        let s = d.select(Some(1), &["c".into(), "B".into(), "nope".into()]);
+        assert_eq!(s.dataset.genes, vec!["A", "C"]);
+        assert_eq!(s.constant, vec!["B", "D"]);
+        assert_eq!(s.kept_of_interest, vec!["C"]);
+        assert_eq!(s.not_variable_enough, 1);
+        assert_eq!(s.dataset.gene_means(1), d.gene_means(2));
+        let all = d.select(None, &[]);
+        assert_eq!(all.dataset.genes, vec!["A", "C"]);
     }
 
     #[test]

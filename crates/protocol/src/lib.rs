@@ -147,6 +147,15 @@ pub struct TrainSettings {
     pub preset: Preset,
     /// Overrides the preset's latent summary.
     pub latent: Option<LatentSummary>,
+    /// Train on the N most variable genes (None: all genes up to 2000, else the top 2000).
+    pub genes: Option<usize>,
+    /// Genes of interest kept even when they are not among the most variable.
+    pub keep: Vec<String>,
+}
+
+/// The default number of genes a run keeps: all of them up to 2000, else the 2000 most variable.
+pub fn default_gene_count(n_genes: usize) -> usize {
+    n_genes.min(2000)
 }
 
 /// Page → worker.
@@ -257,10 +266,21 @@ pub struct SimilarGene {
 pub enum Response {
     /// The worker has started and listens.
     Ready,
+    /// Progress while a file is read: bytes read of the total, seconds so far.
+    Reading {
+        file_name: String,
+        bytes: f64,
+        total: f64,
+        seconds: f64,
+    },
     Loaded(DatasetSummary),
     /// The file could not be used; the message names the line and column.
     LoadFailed {
         file_name: String,
+        message: String,
+    },
+    /// Something the user should know that is not an error (e.g. genes left out).
+    Notice {
         message: String,
     },
     /// Training began on this backend (e.g. "WebGPU" or "CPU"), with why when it fell back.
@@ -318,6 +338,8 @@ mod tests {
                 k: 6,
                 preset: Preset::Reference,
                 latent: Some(LatentSummary::SampledZ),
+                genes: Some(100),
+                keep: vec!["IRF1".into()],
             }),
             Request::Cancel,
             Request::Recluster { k: 4 },

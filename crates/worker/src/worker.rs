@@ -165,16 +165,80 @@ fn loaded(state: &Rc<RefCell<State>>, file_name: String, d: Dataset, seconds: f6
     st.similar = None;
 }
 
+/// Bytes read from the file per step: large enough to be fast, small enough that memory stays
+/// bounded however big the file is.
+const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// The file as a `Read`, one slice at a time through `FileReaderSync` (synchronous reads are
+/// allowed in workers), so the engine's streaming parser never holds the whole file. Reports
+/// progress after every slice.
+struct BlobReader {
+    blob: web_sys::Blob,
+    reader: web_sys::FileReaderSync,
+    pos: f64,
+    size: f64,
+    buf: Vec<u8>,
+    at: usize,
+    file_name: String,
+    started: f64,
+    last_report: f64,
+}
+
+impl std::io::Read for BlobReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at >= self.buf.len() {
+            if self.pos >= self.size {
+                return Ok(0);
+            }
+            let end = (self.pos + CHUNK).min(self.size);
+            let slice = self
+                .blob
+                .slice_with_f64_and_f64(self.pos, end)
+                .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+            let data = self
+                .reader
+                .read_as_array_buffer(&slice)
+                .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+            self.buf = js_sys::Uint8Array::new(&data).to_vec();
+            self.at = 0;
+            self.pos = end;
+            let now = now_s();
+            if now - self.last_report > 0.25 || self.pos >= self.size {
+                self.last_report = now;
+                post(&Response::Reading {
+                    file_name: self.file_name.clone(),
+                    bytes: self.pos,
+                    total: self.size,
+                    seconds: now - self.started,
+                });
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.at);
+        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 async fn load(
     blob: &web_sys::Blob,
     file_name: &str,
     time_column: Option<String>,
 ) -> Result<Dataset, String> {
-    let buf = JsFuture::from(blob.array_buffer())
-        .await
+    let reader = web_sys::FileReaderSync::new()
         .map_err(|e| format!("{file_name}: the file could not be read: {e:?}"))?;
-    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-    read_table(&bytes[..], &IngestOptions { time_column }).map_err(|e| format!("{file_name}: {e}"))
+    let input = BlobReader {
+        blob: blob.clone(),
+        reader,
+        pos: 0.0,
+        size: blob.size(),
+        buf: Vec::new(),
+        at: 0,
+        file_name: file_name.to_string(),
+        started: now_s(),
+        last_report: f64::NEG_INFINITY,
+    };
+    read_table(input, &IngestOptions { time_column }).map_err(|e| format!("{file_name}: {e}"))
 }
 
 fn summary(file_name: &str, d: &Dataset) -> DatasetSummary {
@@ -235,6 +299,24 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         });
         return;
     };
+    let top = settings
+        .genes
+        .unwrap_or(vrnn_protocol::default_gene_count(dataset.n_genes()));
+    let selection = dataset.select(Some(top), &settings.keep);
+    if let Some(message) = selection_notice(&selection, dataset.n_genes()) {
+        post(&Response::Notice { message });
+    }
+    let dataset = Rc::new(selection.dataset);
+    if dataset.n_genes() < settings.k.max(2) {
+        post(&Response::Failed {
+            message: format!(
+                "{} genes are left to cluster, fewer than the {} clusters asked for: lower \"Clusters (k)\" or keep more genes",
+                dataset.n_genes(),
+                settings.k
+            ),
+        });
+        return;
+    }
     let (device, backend_name, note) = choose_device(state, settings.compute).await;
     post(&Response::Started {
         backend: backend_name.into(),
@@ -344,6 +426,47 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         Err(e) => post(&Response::Failed {
             message: e.to_string(),
         }),
+    }
+}
+
+/// What the gene selection left out, in one sentence (None when every gene is used).
+fn selection_notice(s: &vrnn_engine::ingest::Selection, n_file: usize) -> Option<String> {
+    let mut parts = Vec::new();
+    if s.not_variable_enough > 0 {
+        parts.push(format!(
+            "training on the {} most variable of {n_file} genes (set \"Genes\" to change)",
+            s.dataset.n_genes() - s.kept_of_interest.len()
+        ));
+    }
+    if !s.kept_of_interest.is_empty() {
+        parts.push(format!(
+            "kept as genes of interest: {}",
+            s.kept_of_interest.join(", ")
+        ));
+    }
+    if !s.constant.is_empty() {
+        let shown: Vec<&str> = s.constant.iter().take(10).map(String::as_str).collect();
+        let more = s.constant.len().saturating_sub(10);
+        parts.push(format!(
+            "{} gene(s) never vary and were left out: {}{}",
+            s.constant.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        let mut m = parts.join("; ");
+        if let Some(first) = m.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        m.push('.');
+        Some(m)
     }
 }
 
