@@ -2,21 +2,12 @@
 // re-colours the UMAP without retraining, a gene search fills the similar-genes table, a click
 // on the UMAP selects a gene, and the downloaded clusters.csv matches the UMAP's legend.
 'use strict';
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('./support');
+const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = appHarness();
 
 /** Name, points and gene names of every trace of a plot. */
 function traces(page, plot) {
@@ -49,11 +40,7 @@ async function download(page, name) {
 }
 
 test('one analysis feeds every plot, k re-clusters without retraining, genes can be searched and downloaded', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}?backend=cpu`);
-  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  const { page, errors } = await openApp(app, '?backend=cpu');
   await dropFile(page, 'course.csv', timeCourseCsv({ genes: 60 }));
   await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');

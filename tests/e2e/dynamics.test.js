@@ -2,28 +2,15 @@
 // default data set in the worker, the Preset selector explains each preset and sets its
 // epochs, and a short Dynamics run finishes with a run.json that records the preset.
 'use strict';
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { serveDist, launchChromium } = require('./support');
+const { appHarness, openApp } = require('./support');
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = appHarness();
 
 test('demo data loads, presets explain themselves, a Dynamics run records its preset', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}?backend=cpu`);
-  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  const { page, errors } = await openApp(app, '?backend=cpu');
 
   const preset = page.getByRole('combobox', { name: 'Preset' });
   assert.equal(await preset.inputValue(), 'Dynamics', 'Dynamics is the default');

@@ -2,28 +2,15 @@
 // dropped by mistake gets an alert that says what it is and how to export a CSV, and the data
 // loaded before stay.
 'use strict';
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
-const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('./support');
+const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = appHarness();
 
 test('a gzipped TSV loads; a workbook gets advice and the earlier data stay', async () => {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}?backend=cpu`);
-  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  const { page, errors } = await openApp(app, '?backend=cpu');
 
   const tsv = timeCourseCsv({ genes: 12 }).replace(/,/g, '\t');
   await dropFile(page, 'cells.tsv.gz', zlib.gzipSync(Buffer.from(tsv)));

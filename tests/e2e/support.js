@@ -5,6 +5,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const { before, after } = require('node:test');
 const { chromium } = require('playwright-core');
 
 const DIST = path.resolve(process.env.VRNN_DIST || path.join(__dirname, '..', '..', 'dist'));
@@ -97,4 +98,29 @@ async function dropFile(page, name, content) {
   await page.getByRole('region', { name: 'Drop a CSV file' }).dispatchEvent('drop', { dataTransfer });
 }
 
-module.exports = { serveDist, launchChromium, timeCourseCsv, dropFile };
+/** For a test file: serves dist/ and starts Chromium once, closed after its last test. */
+function appHarness() {
+  const h = {};
+  before(async () => {
+    h.server = await serveDist();
+    h.browser = await launchChromium();
+  });
+  after(async () => {
+    await h.browser?.close();
+    await h.server?.close();
+  });
+  return h;
+}
+
+/** Opens the app (`query` such as `?backend=cpu`), waits until its worker is ready, and
+ * collects uncaught page errors, which every test expects to stay empty. */
+async function openApp(h, query = '') {
+  const page = await h.browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${h.server.url}${query}`);
+  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
+  return { page, errors };
+}
+
+module.exports = { serveDist, launchChromium, timeCourseCsv, dropFile, appHarness, openApp };

@@ -2,29 +2,11 @@
 // software adapter here) and on the CPU backend, and check the loss plot and the status; drop
 // a malformed CSV and check that the alert names the line and the page keeps working.
 'use strict';
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('./support');
+const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openApp() {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url);
-  await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
-  return { page, errors };
-}
+const app = appHarness();
 
 async function lossTraces(page) {
   return page.evaluate(() => {
@@ -34,7 +16,7 @@ async function lossTraces(page) {
 }
 
 async function trainThreeEpochs(compute, expectedBackend) {
-  const { page, errors } = await openApp();
+  const { page, errors } = await openApp(app);
   await dropFile(page, 'small.csv', timeCourseCsv());
   await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
@@ -64,7 +46,7 @@ test('trains 3 epochs on the CPU backend and draws the loss', async () => {
 });
 
 test('a malformed CSV gets an alert naming the line, and the page keeps working', async () => {
-  const { page, errors } = await openApp();
+  const { page, errors } = await openApp(app);
   await dropFile(page, 'good.csv', timeCourseCsv({ genes: 8 }));
   await page.getByText('good.csv').waitFor({ timeout: 60_000 });
   const bad = 'Cell_ID,Cell_Type,Time_numeric,IRF1,CXCL9\nc1,T,0,1.0,2.0\nc2,T,3,1.5,2.5\nc3,B,3,oops,2.0\n';
@@ -87,7 +69,7 @@ test('a malformed CSV gets an alert naming the line, and the page keeps working'
 });
 
 test('Cancel stops a long run between batches and keeps the losses so far', async () => {
-  const { page, errors } = await openApp();
+  const { page, errors } = await openApp(app);
   await dropFile(page, 'small.csv', timeCourseCsv());
   await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('100000');
