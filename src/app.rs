@@ -89,6 +89,9 @@ pub fn App() -> impl IntoView {
     let k = RwSignal::new(6usize);
     let genes = RwSignal::new(2000usize);
     let goi_text = RwSignal::new(DEFAULT_GENES_OF_INTEREST.to_string());
+    // Columns the user may name as time, and the last file, to read it again with that choice.
+    let time_options = RwSignal::new(Vec::<String>::new());
+    let last_file = StoredValue::new_local(None::<web_sys::File>);
     // None: the preset's own latent summary.
     let latent = RwSignal::new(None::<LatentSummary>);
     let analysis = RwSignal::new(None::<AnalysisView>);
@@ -127,6 +130,11 @@ pub fn App() -> impl IntoView {
                 s.times.len()
             ));
             genes.set(vrnn_protocol::default_gene_count(s.n_genes));
+            time_options.set(
+                std::iter::once(s.time_column.clone())
+                    .chain(s.metadata_columns.iter().cloned())
+                    .collect(),
+            );
             summary.set(Some(s));
             history.set(Vec::new());
             analysis.set(None);
@@ -136,7 +144,14 @@ pub fn App() -> impl IntoView {
             error.set(None);
             phase.set(Phase::Idle);
         }
-        Response::LoadFailed { message, .. } => {
+        Response::LoadFailed {
+            message,
+            time_candidates,
+            ..
+        } => {
+            if !time_candidates.is_empty() {
+                time_options.set(time_candidates);
+            }
             error.set(Some(message));
             phase.set(if history.with_untracked(|h| h.is_empty()) {
                 Phase::Idle
@@ -254,7 +269,7 @@ pub fn App() -> impl IntoView {
         })
     };
 
-    let load_file = move |file: web_sys::File| {
+    let load_with = move |file: web_sys::File, time_column: Option<String>| {
         let name = file.name();
         error.set(None);
         phase.set(Phase::Loading(name.clone()));
@@ -263,11 +278,21 @@ pub fn App() -> impl IntoView {
             c.send_with_file(
                 &Request::Load {
                     file_name: name.clone(),
-                    time_column: None,
+                    time_column: time_column.clone(),
                 },
                 &file,
             )
         });
+        last_file.set_value(Some(file));
+    };
+    let load_file = move |file: web_sys::File| {
+        time_options.set(Vec::new());
+        load_with(file, None);
+    };
+    let choose_time = move |column: String| {
+        if let Some(file) = last_file.get_value() {
+            load_with(file, (!column.is_empty()).then_some(column));
+        }
     };
 
     let load_demo = move |_| {
@@ -400,6 +425,25 @@ pub fn App() -> impl IntoView {
             </Show>
 
             {move || summary.get().map(|s| view! { <Summary s=s /> })}
+            <Show when=move || !time_options.with(Vec::is_empty)>
+                <label class="time-column">
+                    "Time column"
+                    <select on:change=move |ev| choose_time(event_target_value(&ev))>
+                        <option value="">"Choose…"</option>
+                        {move || {
+                            let current = summary.with(|s| s.as_ref().map(|s| s.time_column.clone()));
+                            time_options
+                                .get()
+                                .into_iter()
+                                .map(|c| {
+                                    let selected = current.as_deref() == Some(c.as_str());
+                                    view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </label>
+            </Show>
 
             <section class="settings" aria-label="Settings">
                 <NumberSetting label="Epochs" value=epochs min=1 />

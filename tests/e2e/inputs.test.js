@@ -30,3 +30,24 @@ test('a gzipped TSV loads; a workbook gets advice and the earlier data stay', as
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('when no time column is found, the "Time column" selector reads the file again with the one chosen', async () => {
+  const { page, errors } = await openApp(app, '?backend=cpu');
+  // "Stage" takes 60 values: too many to be taken for a time column without being asked.
+  const rows = ['Cell,Stage,IRF1,CXCL9'];
+  for (let i = 0; i < 120; i++) rows.push(`c${i},${i % 60},${(i * 0.37) % 5},${(i * 0.53) % 7}`);
+  await dropFile(page, 'stages.csv', rows.join('\n') + '\n');
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 60_000 });
+  assert.match(await alert.textContent(), /no time column found/);
+  const select = page.getByRole('combobox', { name: 'Time column' });
+  assert.deepEqual(await select.locator('option').allTextContents(), ['Choose…', 'Cell', 'Stage', 'IRF1', 'CXCL9']);
+  await select.selectOption('Stage');
+  const summary = page.getByRole('region', { name: 'Data summary' });
+  await summary.getByText('stages.csv').waitFor({ timeout: 60_000 });
+  assert.match(await summary.textContent(), /Time columnStage/);
+  assert.match(await summary.textContent(), /Genes2/);
+  assert.equal(await page.getByRole('alert').count(), 0, 'the alert is gone once the file loads');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

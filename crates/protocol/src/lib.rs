@@ -278,6 +278,9 @@ pub enum Response {
     LoadFailed {
         file_name: String,
         message: String,
+        /// When no time column was found: the columns that could be one.
+        #[serde(default)]
+        time_candidates: Vec<String>,
     },
     /// Something the user should know that is not an error (e.g. genes left out).
     Notice {

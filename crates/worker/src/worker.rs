@@ -100,11 +100,15 @@ pub fn start() {
                     let t0 = now_s();
                     let result = match file {
                         Some(blob) => load(&blob, &file_name, time_column).await,
-                        None => Err("internal error: no file was sent".to_string()),
+                        None => Err(("internal error: no file was sent".to_string(), vec![])),
                     };
                     match result {
                         Ok(d) => loaded(&state, file_name, d, now_s() - t0),
-                        Err(message) => post(&Response::LoadFailed { file_name, message }),
+                        Err((message, time_candidates)) => post(&Response::LoadFailed {
+                            file_name,
+                            message,
+                            time_candidates,
+                        }),
                     }
                 });
             }
@@ -138,7 +142,11 @@ pub fn start() {
                         });
                     match result {
                         Ok(d) => loaded(&state, file_name, d, now_s() - t0),
-                        Err(message) => post(&Response::LoadFailed { file_name, message }),
+                        Err(message) => post(&Response::LoadFailed {
+                            file_name,
+                            message,
+                            time_candidates: vec![],
+                        }),
                     }
                 });
             }
@@ -220,13 +228,18 @@ impl std::io::Read for BlobReader {
     }
 }
 
+/// The data set, or the message and (when no time column was found) the candidate columns.
 async fn load(
     blob: &web_sys::Blob,
     file_name: &str,
     time_column: Option<String>,
-) -> Result<Dataset, String> {
-    let reader = web_sys::FileReaderSync::new()
-        .map_err(|e| format!("{file_name}: the file could not be read: {e:?}"))?;
+) -> Result<Dataset, (String, Vec<String>)> {
+    let reader = web_sys::FileReaderSync::new().map_err(|e| {
+        (
+            format!("{file_name}: the file could not be read: {e:?}"),
+            vec![],
+        )
+    })?;
     let input = BlobReader {
         blob: blob.clone(),
         reader,
@@ -238,7 +251,13 @@ async fn load(
         started: now_s(),
         last_report: f64::NEG_INFINITY,
     };
-    read_table(input, &IngestOptions { time_column }).map_err(|e| format!("{file_name}: {e}"))
+    read_table(input, &IngestOptions { time_column }).map_err(|e| {
+        let candidates = match &e {
+            vrnn_engine::IngestError::NoTimeColumn { candidates } => candidates.clone(),
+            _ => vec![],
+        };
+        (format!("{file_name}: {e}"), candidates)
+    })
 }
 
 fn summary(file_name: &str, d: &Dataset) -> DatasetSummary {
