@@ -23,7 +23,7 @@ async function main() {
       await page.goto(server.url);
       await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
       await dropFile(page, `genes${genes}.csv`, csv);
-      await page.getByText('Time_numeric').waitFor({ timeout: 120_000 });
+      await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 120_000 });
       // The reference model, so that the numbers compare with PyTorch's reference.
       await page.getByRole('combobox', { name: 'Preset' }).selectOption(process.env.PRESET || 'Reference');
       await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));

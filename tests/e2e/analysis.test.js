@@ -42,7 +42,7 @@ async function download(page, name) {
 test('one analysis feeds every plot, k re-clusters without retraining, genes can be searched and downloaded', async () => {
   const { page, errors } = await openApp(app, '?backend=cpu');
   await dropFile(page, 'course.csv', timeCourseCsv({ genes: 60 }));
-  await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 60_000 });
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
   await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('4');
   await page.getByRole('button', { name: 'Train' }).click();

@@ -18,7 +18,7 @@ async function lossTraces(page) {
 async function trainThreeEpochs(compute, expectedBackend) {
   const { page, errors } = await openApp(app);
   await dropFile(page, 'small.csv', timeCourseCsv());
-  await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 60_000 });
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
   await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
   await page.getByRole('button', { name: 'Train' }).click();
@@ -71,7 +71,7 @@ test('a malformed CSV gets an alert naming the line, and the page keeps working'
 test('Cancel stops a long run between batches and keeps the losses so far', async () => {
   const { page, errors } = await openApp(app);
   await dropFile(page, 'small.csv', timeCourseCsv());
-  await page.getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 60_000 });
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('100000');
   await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
   await page.getByRole('button', { name: 'Train' }).click();
