@@ -99,6 +99,14 @@ pub fn App() -> impl IntoView {
     let similar = RwSignal::new(None::<(String, Vec<SimilarGene>)>);
     let trained = RwSignal::new(String::new());
 
+    // After a load that did not happen: back to where the page was.
+    let settled = move || {
+        if history.with_untracked(|h| h.is_empty()) {
+            Phase::Idle
+        } else {
+            Phase::Done
+        }
+    };
     let on_response = move |r: Response| match r {
         Response::Ready => {
             phase.set(Phase::Idle);
@@ -108,22 +116,40 @@ pub fn App() -> impl IntoView {
             file_name,
             bytes,
             total,
+            rows,
             seconds,
         } => {
             let rate = bytes / seconds.max(1e-3);
             let eta = (total - bytes).max(0.0) / rate.max(1.0);
             status.set(format!(
-                "Reading {file_name}: {:.0} of {:.0} MB ({:.0} %, {:.1} MB/s, ETA {})",
-                bytes / 1e6,
-                total / 1e6,
+                "Reading {file_name}: {} of {} ({:.0} %) · {} rows · {:.1} MB/s · {} rows/s · ETA {}",
+                format::bytes(bytes),
+                format::bytes(total),
                 100.0 * bytes / total.max(1.0),
+                format::count(rows as f64),
                 rate / 1e6,
+                format::count(rows as f64 / seconds.max(1e-3)),
                 format::duration(eta)
             ));
         }
         Response::Loaded(s) => {
+            let of_type = s
+                .cell_type
+                .as_ref()
+                .map(|t| format!(" of type {t}"))
+                .unwrap_or_default();
+            let read = if s.read.seconds > 0.0 {
+                format!(
+                    " Read {} in {} ({:.1} MB/s).",
+                    format::bytes(s.read.bytes),
+                    format::duration(s.read.seconds),
+                    s.read.bytes / 1e6 / s.read.seconds
+                )
+            } else {
+                String::new()
+            };
             status.set(format!(
-                "Loaded {}: {} cells, {} genes, {} time points.",
+                "Loaded {}: {} cells{of_type}, {} genes, {} time points.{read}",
                 s.file_name,
                 s.n_cells,
                 s.n_genes,
@@ -153,15 +179,23 @@ pub fn App() -> impl IntoView {
                 time_options.set(time_candidates);
             }
             error.set(Some(message));
-            phase.set(if history.with_untracked(|h| h.is_empty()) {
-                Phase::Idle
-            } else {
-                Phase::Done
-            });
+            phase.set(settled());
             status.set("The file was not loaded; the previous data and results are kept.".into());
+        }
+        Response::LoadCancelled { file_name } => {
+            phase.set(settled());
+            status.set(format!(
+                "Reading {file_name} was cancelled; the previous data and results are kept."
+            ));
         }
         Response::Notice { message } => notice.set(Some(message)),
         Response::Started { backend, note } => {
+            // The earlier results stay until a run has really started (a refused run, such as
+            // more clusters than genes, keeps them).
+            history.set(Vec::new());
+            analysis.set(None);
+            selected.set(None);
+            similar.set(None);
             backend_used.set(Some(backend.clone()));
             if let Some(note) = note {
                 notice.update(|n| {
@@ -249,7 +283,7 @@ pub fn App() -> impl IntoView {
         Response::Failed { message } => {
             error.set(Some(message));
             status.set("Stopped with an error.".into());
-            phase.set(Phase::Done);
+            phase.set(settled());
         }
     };
 
@@ -324,10 +358,6 @@ pub fn App() -> impl IntoView {
     let train = move |_| {
         error.set(None);
         notice.set(None);
-        history.set(Vec::new());
-        analysis.set(None);
-        selected.set(None);
-        similar.set(None);
         status.set("Starting training…".into());
         phase.set(Phase::Training {
             backend: String::new(),
@@ -380,7 +410,21 @@ pub fn App() -> impl IntoView {
         with_client(&|c| c.send(&Request::Export { name: name.clone() }))
     });
 
-    let training = move || matches!(phase.get(), Phase::Training { .. } | Phase::Analysing);
+    let busy = move || {
+        matches!(
+            phase.get(),
+            Phase::Loading(_) | Phase::Training { .. } | Phase::Analysing
+        )
+    };
+    let choose_cell_type = move |value: String| {
+        error.set(None);
+        let cell_type = (!value.is_empty()).then_some(value);
+        with_client(&|c| {
+            c.send(&Request::FilterCellType {
+                cell_type: cell_type.clone(),
+            })
+        });
+    };
     let can_train =
         move || summary.with(|s| s.is_some()) && matches!(phase.get(), Phase::Idle | Phase::Done);
 
@@ -440,6 +484,37 @@ pub fn App() -> impl IntoView {
                                     view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
                                 })
                                 .collect_view()
+                        }}
+                    </select>
+                </label>
+            </Show>
+
+            <Show when=move || summary.with(|s| s.as_ref().is_some_and(|s| !s.cell_types.is_empty()))>
+                <label class="cell-type">
+                    "Cell type"
+                    <select
+                        aria-label="CellType"
+                        prop:disabled=busy
+                        on:change=move |ev| choose_cell_type(event_target_value(&ev))
+                    >
+                        {move || {
+                            let s = summary.get().unwrap_or_default();
+                            let total: u64 = s.cell_types.iter().map(|t| t.cells).sum();
+                            let current = s.cell_type.clone();
+                            std::iter::once(view! {
+                                <option value=String::new() selected=current.is_none()>
+                                    {format!("All cell types ({total} cells)")}
+                                </option>
+                            })
+                            .chain(s.cell_types.into_iter().map(|t| {
+                                let selected = current.as_deref() == Some(t.name.as_str());
+                                view! {
+                                    <option value=t.name.clone() selected=selected>
+                                        {format!("{} ({} cells)", t.name, t.cells)}
+                                    </option>
+                                }
+                            }))
+                            .collect_view()
                         }}
                     </select>
                 </label>
@@ -508,7 +583,7 @@ pub fn App() -> impl IntoView {
                     </select>
                 </label>
                 <button type="button" on:click=train prop:disabled=move || !can_train()>"Train"</button>
-                <button type="button" on:click=cancel prop:disabled=move || !training()>"Cancel"</button>
+                <button type="button" on:click=cancel prop:disabled=move || !busy()>"Cancel"</button>
             </section>
 
             <p class="muted preset-note">{move || preset.get().description()}</p>
@@ -896,12 +971,28 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
     } else {
         s.metadata_columns.join(", ")
     };
+    let cells = match &s.cell_type {
+        Some(t) => format!("{} of type {t}", s.n_cells),
+        None => s.n_cells.to_string(),
+    };
+    let types = match &s.cell_type_column {
+        Some(c) => format!("{} (column {c})", s.cell_types.len()),
+        None => "none recognised".to_string(),
+    };
     view! {
-        <section class="summary" aria-label="Data summary">
+        <section
+            class="summary"
+            aria-label="Data summary"
+            data-worker-memory=s.read.memory_bytes
+            data-read-bytes=s.read.bytes
+            data-read-seconds=s.read.seconds
+        >
             <h2>{s.file_name}</h2>
             <dl>
                 <dt>"Cells"</dt>
-                <dd>{s.n_cells}</dd>
+                <dd>{cells}</dd>
+                <dt>"Cell types"</dt>
+                <dd>{types}</dd>
                 <dt>"Genes"</dt>
                 <dd>{s.n_genes}</dd>
                 <dt>"Time column"</dt>

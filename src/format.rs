@@ -32,6 +32,36 @@ pub fn eta(epoch: usize, epochs: usize, elapsed: f64) -> f64 {
     elapsed / epoch as f64 * epochs.saturating_sub(epoch) as f64
 }
 
+/// `812 kB`, `178 MB`, `1.07 GB` (decimal units, as file browsers show sizes).
+pub fn bytes(n: f64) -> String {
+    if !n.is_finite() || n < 0.0 {
+        return "?".into();
+    }
+    if n < 1e6 {
+        format!("{:.0} kB", n / 1e3)
+    } else if n < 1e9 {
+        format!("{:.0} MB", n / 1e6)
+    } else {
+        format!("{:.2} GB", n / 1e9)
+    }
+}
+
+/// `950`, `12,345`: whole counts with thousands separators.
+pub fn count(n: f64) -> String {
+    if !n.is_finite() || n < 0.0 {
+        return "?".into();
+    }
+    let digits = (n.round() as u64).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +75,11 @@ mod tests {
         assert_eq!(duration(f64::NAN), "?");
         assert_eq!(eta(1, 3, 2.0), 4.0);
         assert!(eta(0, 3, 0.0).is_nan());
+        assert_eq!(bytes(812_345.0), "812 kB");
+        assert_eq!(bytes(177_777_366.0), "178 MB");
+        assert_eq!(bytes(1_070_000_000.0), "1.07 GB");
+        assert_eq!(count(950.0), "950");
+        assert_eq!(count(12_345.4), "12,345");
+        assert_eq!(count(1_000_000.0), "1,000,000");
     }
 }

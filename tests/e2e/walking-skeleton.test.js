@@ -48,7 +48,7 @@ test('trains 3 epochs on the CPU backend and draws the loss', async () => {
 test('a malformed CSV gets an alert naming the line, and the page keeps working', async () => {
   const { page, errors } = await openApp(app);
   await dropFile(page, 'good.csv', timeCourseCsv({ genes: 8 }));
-  await page.getByText('good.csv').waitFor({ timeout: 60_000 });
+  await page.getByRole('region', { name: 'Data summary' }).getByText('good.csv').waitFor({ timeout: 60_000 });
   const bad = 'Cell_ID,Cell_Type,Time_numeric,IRF1,CXCL9\nc1,T,0,1.0,2.0\nc2,T,3,1.5,2.5\nc3,B,3,oops,2.0\n';
   await dropFile(page, 'bad.csv', bad);
   const alert = page.getByRole('alert');
@@ -59,7 +59,7 @@ test('a malformed CSV gets an alert naming the line, and the page keeps working'
   assert.match(text, /column 4/);
   assert.match(text, /IRF1/);
   // The earlier data set is still loaded and usable.
-  assert.ok(await page.getByText('good.csv').isVisible());
+  assert.ok(await page.getByRole('region', { name: 'Data summary' }).getByText('good.csv').isVisible());
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('1');
   await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
   await page.getByRole('button', { name: 'Train' }).click();

@@ -12,10 +12,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use vrnn_engine::backend::{self, Backend};
 use vrnn_engine::evaluate;
 use vrnn_engine::export;
+use vrnn_engine::ingest::ingest;
 use vrnn_engine::latent::LatentSummary;
 use vrnn_engine::preset::{self, Preset};
 use vrnn_engine::simulate::{self, ShapeSet, SimulationConfig};
-use vrnn_engine::{analyse, read_csv, read_table, IngestOptions, Trainer};
+use vrnn_engine::{analyse, read_table, IngestOptions, Trainer};
 
 #[derive(Parser)]
 #[command(
@@ -120,6 +121,15 @@ const DEFAULT_GENES_OF_INTEREST: [&str; 3] = ["IRF1", "CXCL9", "CXCL10"];
 
 #[derive(Subcommand)]
 enum Command {
+    /// Read a file once and describe it (columns, time points, cell types) and how fast it was
+    /// read, without training: a check before a long run, and the ingest benchmark.
+    Inspect {
+        #[arg(long)]
+        input: PathBuf,
+        /// Column holding the time of each cell (default: detected).
+        #[arg(long)]
+        time_column: Option<String>,
+    },
     /// Read a cells × genes CSV, train the VRNN and write the results into a folder.
     Run {
         #[arg(long)]
@@ -143,6 +153,9 @@ enum Command {
         /// Column holding the time of each cell (default: detected).
         #[arg(long)]
         time_column: Option<String>,
+        /// Keep only the cells of this type (from a column such as Cell_Type; see `inspect`).
+        #[arg(long)]
+        cell_type: Option<String>,
         #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
         backend: BackendArg,
         /// Number of clusters.
@@ -220,6 +233,7 @@ fn write_file(dir: &Path, name: &str, contents: &str) -> Result<(), String> {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
+        Command::Inspect { input, time_column } => inspect_cmd(&input, time_column),
         Command::Simulate {
             out,
             truth_out,
@@ -308,7 +322,7 @@ fn evaluate_cmd(
         let config = sim.config(seed);
         let mut csv = Vec::new();
         let truth = simulate::simulate(&config, &mut csv).map_err(|e| e.to_string())?;
-        let d = read_csv(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
+        let d = read_table(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
         let score = |labels: &[usize]| {
             (
                 evaluate::adjusted_rand_index(labels, &truth.modules),
@@ -380,6 +394,53 @@ fn confusion(labels: &[usize], truth: &[usize], k: usize) -> String {
     s
 }
 
+fn inspect_cmd(input: &Path, time_column: Option<String>) -> Result<(), String> {
+    let t0 = Instant::now();
+    let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let opts = IngestOptions {
+        time_column,
+        cell_type: None,
+    };
+    let tally = ingest(file, &opts).map_err(|e| format!("{}: {e}", input.display()))?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let d = tally
+        .dataset(None)
+        .map_err(|e| format!("{}: {e}", input.display()))?;
+    let mb = tally.bytes as f64 / 1e6;
+    println!("file: {}", input.display());
+    println!(
+        "read: {mb:.1} MB, {} rows in {seconds:.2} s ({:.1} MB/s, {:.0} rows/s)",
+        tally.rows,
+        mb / seconds.max(1e-9),
+        tally.rows as f64 / seconds.max(1e-9)
+    );
+    println!("cells: {}", d.n_cells);
+    println!("genes: {}", d.n_genes());
+    let constant = d.variances.iter().filter(|&&v| v <= 0.0).count();
+    println!("genes that never vary: {constant}");
+    println!("time column: {}", d.time_column);
+    let times: Vec<String> = d
+        .times
+        .iter()
+        .zip(&d.cells_per_time)
+        .map(|(t, n)| format!("{} ({n} cells)", vrnn_protocol::time_label(*t)))
+        .collect();
+    println!("time points: {}", times.join(", "));
+    println!("metadata columns: {}", d.metadata_columns.join(", "));
+    match &tally.cell_type_column {
+        Some(c) => {
+            let types: Vec<String> = tally
+                .cell_types()
+                .into_iter()
+                .map(|t| format!("{} ({} cells)", t.name, t.cells))
+                .collect();
+            println!("cell types (column {c}): {}", types.join(", "));
+        }
+        None => println!("cell types: none recognised"),
+    }
+    Ok(())
+}
+
 fn run_cmd(command: Command) -> Result<(), String> {
     let Command::Run {
         input,
@@ -390,6 +451,7 @@ fn run_cmd(command: Command) -> Result<(), String> {
         beta,
         lr,
         time_column,
+        cell_type,
         backend: backend_arg,
         preset: preset_arg,
         k,
@@ -407,7 +469,10 @@ fn run_cmd(command: Command) -> Result<(), String> {
     }
     let t0 = Instant::now();
     let file = File::open(&input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let opts = IngestOptions { time_column };
+    let opts = IngestOptions {
+        time_column,
+        cell_type: cell_type.clone(),
+    };
     let dataset = read_table(file, &opts).map_err(|e| format!("{}: {e}", input.display()))?;
     let ingest_s = t0.elapsed().as_secs_f64();
     eprintln!(
@@ -546,7 +611,7 @@ fn run_cmd(command: Command) -> Result<(), String> {
         preset: preset.label().to_lowercase(),
         backend: used.label().into(),
         config,
-        dataset: export::DatasetInfo::of(&dataset),
+        dataset: export::DatasetInfo::of(&dataset, cell_type.as_deref()),
         n_train_genes: trainer.n_train(),
         n_test_genes: trainer.n_test(),
         timings: export::Timings {

@@ -265,3 +265,124 @@ fn genes_keeps_the_most_variable_and_k_above_the_gene_count_fails_early() {
     );
     assert!(!err.contains("epoch 1/1"), "fails before training: {err}");
 }
+
+#[test]
+fn inspect_describes_the_file_and_cell_type_keeps_one_type() {
+    let dir = scratch("inspect");
+    let input = dir.join("typed.csv");
+    let mut s = String::from("Cell_ID,Cell_Type,Time,IRF1,CXCL9,CXCL10,FLAT\n");
+    for i in 0..12 {
+        let kind = if i % 3 == 0 { "B" } else { "T" };
+        let t = (i % 2) * 3;
+        s += &format!(
+            "c{i},{kind},{t},{},{},{},0\n",
+            i as f64 * 0.5,
+            (i % 5) as f64,
+            ((i * i) % 7) as f64
+        );
+    }
+    std::fs::write(&input, s).unwrap();
+    let o = bin()
+        .args(["inspect", "--input"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("cells: 12"), "{out}");
+    assert!(out.contains("genes that never vary: 1"), "{out}");
+    assert!(
+        out.contains("time points: 0 (6 cells), 3 (6 cells)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("cell types (column Cell_Type): B (4 cells), T (8 cells)"),
+        "{out}"
+    );
+    assert!(out.contains("rows/s"), "{out}");
+
+    let o = run_cli(
+        &input,
+        &dir.join("out"),
+        &["--cell-type", "T", "--epochs", "2", "--k", "2"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/run.json")).unwrap()).unwrap();
+    assert_eq!(run["dataset"]["cell_type"], "T");
+    assert_eq!(run["dataset"]["n_cells"], 8);
+
+    let o = run_cli(&input, &dir.join("out2"), &["--cell-type", "NK"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no cells of type \"NK\"; the types are [\"B\", \"T\"]"),
+        "{err}"
+    );
+}
+
+/// The bad inputs of the ingest issue: a non-zero exit and the same message as the app's alert.
+#[test]
+fn every_bad_input_exits_non_zero_with_its_message() {
+    let dir = scratch("bad-inputs");
+    let h = "Cell_ID,Cell_Type,Time_numeric,IRF1,CXCL9\n";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.csv", vec![], "empty.csv: the file is empty"),
+        (
+            "header.csv",
+            h.into(),
+            "the file has a header but no data rows",
+        ),
+        (
+            "time.csv",
+            format!("{h}a,T,0,1,2\nb,T,later,1,2\n").into(),
+            "line 3, column 3 (\"Time_numeric\"): time value \"later\" is not a number",
+        ),
+        (
+            "one.csv",
+            format!("{h}a,T,3,1,2\nb,T,3,1,2\n").into(),
+            "only one distinct time point (3)",
+        ),
+        (
+            "short.csv",
+            format!("{h}a,T,0,1,2\nb,T,3,1\n").into(),
+            "line 3: expected 5 fields like the header, found 4",
+        ),
+        (
+            "inf.csv",
+            format!("{h}a,T,0,1,2\nb,T,3,inf,2\n").into(),
+            "line 3, column 4 (\"IRF1\"): value \"inf\" is infinite",
+        ),
+        (
+            "dup.csv",
+            b"Cell,Time,G,G\na,0,1,1\nb,3,1,1\n".to_vec(),
+            "gene \"G\" appears twice in the header, in columns 3 and 4",
+        ),
+        (
+            "nogenes.csv",
+            b"Cell,Time\na,0\nb,3\n".to_vec(),
+            "the file has no gene columns",
+        ),
+        (
+            "x.h5ad",
+            b"\x89HDF\r\n\x1a\n\0\0".to_vec(),
+            "x.h5ad: this is an HDF5 file",
+        ),
+        (
+            "x.bin",
+            b"\x7fELF\x02\x01\x01\0".to_vec(),
+            "x.bin: this is binary data",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let input = dir.join(name);
+        std::fs::write(&input, bytes).unwrap();
+        let o = run_cli(&input, &dir.join("out"), &[]);
+        assert!(!o.status.success(), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let last = err.trim_end().lines().last().unwrap_or_default();
+        assert!(last.starts_with("error: "), "{name}: {last}");
+        assert!(last.contains(name), "{name}: {last}");
+        assert!(last.contains(expected), "{name}: {last}");
+    }
+}

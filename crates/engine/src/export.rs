@@ -224,10 +224,13 @@ pub struct DatasetInfo {
     pub metadata_columns: Vec<String>,
     pub times: Vec<f64>,
     pub cells_per_time: Vec<u64>,
+    /// The cell type the run was restricted to (absent: all cells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_type: Option<String>,
 }
 
 impl DatasetInfo {
-    pub fn of(d: &Dataset) -> Self {
+    pub fn of(d: &Dataset, cell_type: Option<&str>) -> Self {
         Self {
             n_cells: d.n_cells,
             n_genes: d.n_genes(),
@@ -235,6 +238,7 @@ impl DatasetInfo {
             metadata_columns: d.metadata_columns.clone(),
             times: d.times.clone(),
             cells_per_time: d.cells_per_time.clone(),
+            cell_type: cell_type.map(str::to_string),
         }
     }
 }

@@ -7,16 +7,16 @@ pub mod cluster;
 pub mod embed;
 pub mod evaluate;
 pub mod export;
-pub mod ingest;
 pub mod latent;
 pub mod model;
 pub mod preset;
 pub mod simulate;
-pub mod sniff;
 pub mod train;
 
 pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;
-pub use ingest::{read_csv, read_table, Dataset, IngestError, IngestOptions};
+pub use ingest::{read_table, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
 pub use train::{EpochLosses, TrainConfig, Trainer};
+/// The streaming reader lives in its own crate (no burn) so it can be fuzzed quickly.
+pub use vrnn_ingest as ingest;

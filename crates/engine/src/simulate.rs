@@ -221,7 +221,7 @@ pub fn simulate(config: &SimulationConfig, out: &mut dyn Write) -> io::Result<Si
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{read_csv, IngestOptions};
+    use crate::ingest::{read_table, IngestOptions};
 
     #[test]
     fn deterministic_readable_and_planted() {
@@ -237,7 +237,7 @@ mod tests {
         simulate(&config.clone().with_seed(7), &mut c).unwrap();
         assert_ne!(a, c);
 
-        let d = read_csv(&a[..], &IngestOptions::default()).unwrap();
+        let d = read_table(&a[..], &IngestOptions::default()).unwrap();
         assert_eq!(d.time_column, "Time_numeric");
         assert_eq!(d.times, vec![0.0, 3.0, 6.0, 12.0, 24.0]);
         assert_eq!(d.n_genes(), 120);

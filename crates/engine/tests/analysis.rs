@@ -6,7 +6,7 @@ use vrnn_engine::export;
 use vrnn_engine::latent::LatentSummary;
 use vrnn_engine::preset::{self, Preset};
 use vrnn_engine::{
-    analyse, read_csv, Analysis, AnalysisConfig, IngestOptions, TrainConfig, Trainer,
+    analyse, read_table, Analysis, AnalysisConfig, IngestOptions, TrainConfig, Trainer,
 };
 
 /// 40 genes in 4 shapes × 10 amplitudes, times 0, 3, 6, 12, 24, 3 cells each.
@@ -33,7 +33,7 @@ fn dataset() -> vrnn_engine::Dataset {
             s.push('\n');
         }
     }
-    read_csv(s.as_bytes(), &IngestOptions::default()).unwrap()
+    read_table(s.as_bytes(), &IngestOptions::default()).unwrap()
 }
 
 /// burn's seed is process-wide, so runs that must be reproducible do not overlap.

@@ -6,7 +6,7 @@
 use vrnn_engine::evaluate::{adjusted_rand_index, baseline, run_preset};
 use vrnn_engine::preset::{self, Preset, Scaling};
 use vrnn_engine::simulate::{simulate, SimulationConfig};
-use vrnn_engine::{read_csv, IngestOptions, TrainConfig};
+use vrnn_engine::{read_table, IngestOptions, TrainConfig};
 
 #[test]
 fn dynamics_recovers_planted_modules_where_raw_means_fail() {
@@ -16,7 +16,7 @@ fn dynamics_recovers_planted_modules_where_raw_means_fail() {
         .with_seed(5);
     let mut csv = Vec::new();
     let truth = simulate(&config, &mut csv).unwrap();
-    let d = read_csv(&csv[..], &IngestOptions::default()).unwrap();
+    let d = read_table(&csv[..], &IngestOptions::default()).unwrap();
 
     let raw = adjusted_rand_index(&baseline(&d, Scaling::None, 6, 5), &truth.modules);
     let (labels, _) = run_preset(&d, Preset::Dynamics, 150, 5, 6, &|| 0.0);

@@ -170,8 +170,10 @@ pub enum Request {
     LoadDemo,
     /// Train on the last dataset that loaded.
     Train(TrainSettings),
-    /// Stop the current run (training or analysis) at the next step.
+    /// Stop whatever is in progress (reading a file, training, analysis) at its next step.
     Cancel,
+    /// Keep only the cells of one type (`None`: all cells), from the sums already read.
+    FilterCellType { cell_type: Option<String> },
     /// Cluster the finished analysis again with another k (no retraining).
     Recluster { k: usize },
     /// The `n` genes nearest to `gene` in latent space.
@@ -181,7 +183,7 @@ pub enum Request {
 }
 
 /// What was read from a file, for the page's summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DatasetSummary {
     pub file_name: String,
     pub n_cells: u64,
@@ -190,6 +192,36 @@ pub struct DatasetSummary {
     pub metadata_columns: Vec<String>,
     pub times: Vec<f64>,
     pub cells_per_time: Vec<u64>,
+    /// The column cell types come from, when one was recognised.
+    #[serde(default)]
+    pub cell_type_column: Option<String>,
+    /// Every cell type of the file with its number of cells, alphabetically.
+    #[serde(default)]
+    pub cell_types: Vec<CellTypeCount>,
+    /// The cell type the data set is restricted to, if any.
+    #[serde(default)]
+    pub cell_type: Option<String>,
+    /// How the file was read: size, rows, seconds, and the worker's memory afterwards.
+    #[serde(default)]
+    pub read: ReadStats,
+}
+
+/// One cell type of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellTypeCount {
+    pub name: String,
+    pub cells: u64,
+}
+
+/// How a file was read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadStats {
+    pub bytes: f64,
+    pub rows: u64,
+    pub seconds: f64,
+    /// The worker's WebAssembly memory after reading: its high-water mark, since a wasm
+    /// memory never shrinks.
+    pub memory_bytes: f64,
 }
 
 /// One finished epoch.
@@ -266,12 +298,18 @@ pub struct SimilarGene {
 pub enum Response {
     /// The worker has started and listens.
     Ready,
-    /// Progress while a file is read: bytes read of the total, seconds so far.
+    /// Progress while a file is read: bytes read of the total, rows (cells) so far, seconds.
     Reading {
         file_name: String,
         bytes: f64,
         total: f64,
+        #[serde(default)]
+        rows: u64,
         seconds: f64,
+    },
+    /// Reading a file was cancelled; the previous data set and results are kept.
+    LoadCancelled {
+        file_name: String,
     },
     Loaded(DatasetSummary),
     /// The file could not be used; the message names the line and column.

@@ -6,14 +6,15 @@ use std::rc::Rc;
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::export::{self, RunInfo};
+use vrnn_engine::ingest::{ingest, Ingest, Tally};
 use vrnn_engine::preset;
 use vrnn_engine::simulate::{simulate, SimulationConfig};
 use vrnn_engine::{
-    analyse, read_csv, read_table, Analysis, AnalysisError, Dataset, EpochLosses, IngestOptions,
-    Trainer,
+    analyse, Analysis, AnalysisError, Dataset, EpochLosses, IngestError, IngestOptions, Trainer,
 };
 use vrnn_protocol::{
-    Compute, DatasetSummary, EpochReport, Request, Response, SimilarGene, TrainSettings,
+    CellTypeCount, Compute, DatasetSummary, EpochReport, ReadStats, Request, Response, SimilarGene,
+    TrainSettings,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -23,8 +24,13 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 #[derive(Default)]
 struct State {
     dataset: Option<Rc<Dataset>>,
+    /// The sums of the last file, per cell type: a cell type filter needs no second pass.
+    tally: Option<Rc<Tally>>,
+    cell_type: Option<String>,
     file_name: String,
-    ingest_s: f64,
+    read: ReadStats,
+    /// Counts loads, so that a file dropped while another is read supersedes it.
+    load_generation: u64,
     /// WebGPU can be initialised once per worker: remember the outcome.
     gpu: Option<Result<Device, String>>,
     running: bool,
@@ -95,23 +101,16 @@ pub fn start() {
                 file_name,
                 time_column,
             } => {
-                let state = state.clone();
-                spawn_local(async move {
-                    let t0 = now_s();
-                    let result = match file {
-                        Some(blob) => load(&blob, &file_name, time_column).await,
-                        None => Err(("internal error: no file was sent".to_string(), vec![])),
-                    };
-                    match result {
-                        Ok(d) => loaded(&state, file_name, d, now_s() - t0),
-                        Err((message, time_candidates)) => post(&Response::LoadFailed {
-                            file_name,
-                            message,
-                            time_candidates,
-                        }),
-                    }
-                });
+                cancel.set(false);
+                spawn_local(load(
+                    state.clone(),
+                    cancel.clone(),
+                    file,
+                    file_name,
+                    time_column,
+                ));
             }
+            Request::FilterCellType { cell_type } => filter_cell_type(&state, cell_type),
             Request::Train(settings) => {
                 if state.borrow().running {
                     post(&Response::Failed {
@@ -138,10 +137,21 @@ pub fn start() {
                     let result = simulate(&config, &mut csv)
                         .map_err(|e| e.to_string())
                         .and_then(|_| {
-                            read_csv(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())
+                            let tally = ingest(&csv[..], &IngestOptions::default())
+                                .map_err(|e| e.to_string())?;
+                            let d = tally.dataset(None).map_err(|e| e.to_string())?;
+                            Ok((tally, d))
                         });
                     match result {
-                        Ok(d) => loaded(&state, file_name, d, now_s() - t0),
+                        Ok((tally, d)) => {
+                            let read = ReadStats {
+                                bytes: csv.len() as f64,
+                                rows: tally.rows,
+                                seconds: now_s() - t0,
+                                memory_bytes: 0.0,
+                            };
+                            loaded(&state, file_name, tally, d, read)
+                        }
                         Err(message) => post(&Response::LoadFailed {
                             file_name,
                             message,
@@ -160,115 +170,228 @@ pub fn start() {
     post(&Response::Ready);
 }
 
-/// A data set is in: it replaces the previous one and its results.
-fn loaded(state: &Rc<RefCell<State>>, file_name: String, d: Dataset, seconds: f64) {
-    post(&Response::Loaded(summary(&file_name, &d)));
+/// A data set is in: it replaces the previous one and its results (which stayed until now).
+fn loaded(
+    state: &Rc<RefCell<State>>,
+    file_name: String,
+    tally: Tally,
+    d: Dataset,
+    mut read: ReadStats,
+) {
+    read.memory_bytes = wasm_memory_bytes();
     let mut st = state.borrow_mut();
-    st.dataset = Some(Rc::new(d));
     st.file_name = file_name;
-    st.ingest_s = seconds;
+    st.read = read;
+    st.tally = Some(Rc::new(tally));
+    st.cell_type = None;
+    replace_dataset(&mut st, d);
+}
+
+/// Installs a data set (a new file, or another cell type of the same one) and tells the page.
+fn replace_dataset(st: &mut State, d: Dataset) {
+    post(&Response::Loaded(summary(st, &d)));
+    st.dataset = Some(Rc::new(d));
     st.history.clear();
     st.run = None;
     st.analysis = None;
     st.similar = None;
 }
 
+/// Keeps one cell type, or all cells again, from the sums already read: no second pass.
+fn filter_cell_type(state: &Rc<RefCell<State>>, cell_type: Option<String>) {
+    let mut st = state.borrow_mut();
+    let file_name = st.file_name.clone();
+    let failed = |message: String| {
+        post(&Response::LoadFailed {
+            file_name: file_name.clone(),
+            message,
+            time_candidates: vec![],
+        })
+    };
+    if st.running {
+        return failed("the cell type can be changed once training has finished".into());
+    }
+    let Some(tally) = st.tally.clone() else {
+        return failed("load a file before choosing a cell type".into());
+    };
+    match tally.dataset(cell_type.as_deref()) {
+        Ok(d) => {
+            st.cell_type = cell_type;
+            replace_dataset(&mut st, d);
+        }
+        Err(e) => failed(format!(
+            "{file_name}: cell type \"{}\": {e}",
+            cell_type.unwrap_or_default()
+        )),
+    }
+}
+
+/// The worker's WebAssembly memory in bytes (its high-water mark: wasm memory never shrinks).
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
 /// Bytes read from the file per step: large enough to be fast, small enough that memory stays
 /// bounded however big the file is.
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
 
-/// The file as a `Read`, one slice at a time through `FileReaderSync` (synchronous reads are
-/// allowed in workers), so the engine's streaming parser never holds the whole file. Reports
-/// progress after every slice.
-struct BlobReader {
-    blob: web_sys::Blob,
-    reader: web_sys::FileReaderSync,
-    pos: f64,
-    size: f64,
-    buf: Vec<u8>,
-    at: usize,
-    file_name: String,
-    started: f64,
-    last_report: f64,
+/// Why reading a file stopped early.
+enum Stop {
+    Cancelled,
+    /// Another file was dropped meanwhile: this one is abandoned silently.
+    Superseded,
+    Bad(IngestError),
+    Browser(String),
 }
 
-impl std::io::Read for BlobReader {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.at >= self.buf.len() {
-            if self.pos >= self.size {
-                return Ok(0);
-            }
-            let end = (self.pos + CHUNK).min(self.size);
-            let slice = self
-                .blob
-                .slice_with_f64_and_f64(self.pos, end)
-                .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-            let data = self
-                .reader
-                .read_as_array_buffer(&slice)
-                .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-            self.buf = js_sys::Uint8Array::new(&data).to_vec();
-            self.at = 0;
-            self.pos = end;
-            let now = now_s();
-            if now - self.last_report > 0.25 || self.pos >= self.size {
-                self.last_report = now;
-                post(&Response::Reading {
-                    file_name: self.file_name.clone(),
-                    bytes: self.pos,
-                    total: self.size,
-                    seconds: now - self.started,
-                });
-            }
+/// Reads the file one slice at a time through `Blob.arrayBuffer()`, pushing each slice into the
+/// streaming reader, so the file is never held whole. Awaiting each slice lets a `Cancel` (or a
+/// newer file) be heard between slices. Reports progress four times a second.
+async fn read_blob(
+    blob: &web_sys::Blob,
+    file_name: &str,
+    opts: IngestOptions,
+    cancel: &Cell<bool>,
+    still_current: &dyn Fn() -> bool,
+) -> Result<(Tally, ReadStats), Stop> {
+    let size = blob.size();
+    let started = now_s();
+    let mut last_report = started;
+    let mut ingest = Ingest::new(opts);
+    let mut buf = Vec::new();
+    let mut pos = 0.0;
+    while pos < size {
+        let end = (pos + CHUNK).min(size);
+        let slice = blob
+            .slice_with_f64_and_f64(pos, end)
+            .map_err(|e| Stop::Browser(format!("{e:?}")))?;
+        let data = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(|e| Stop::Browser(format!("{e:?}")))?;
+        let bytes = js_sys::Uint8Array::new(&data);
+        buf.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut buf);
+        ingest.push(&buf).map_err(Stop::Bad)?;
+        pos = end;
+        let now = now_s();
+        if now - last_report > 0.25 {
+            last_report = now;
+            post(&Response::Reading {
+                file_name: file_name.to_string(),
+                bytes: pos,
+                total: size,
+                rows: ingest.rows(),
+                seconds: now - started,
+            });
+            // A macrotask, so that a queued Cancel is handled before the next slice.
+            yield_to_event_loop().await;
         }
-        let n = out.len().min(self.buf.len() - self.at);
-        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
+        if cancel.get() {
+            return Err(Stop::Cancelled);
+        }
+        if !still_current() {
+            return Err(Stop::Superseded);
+        }
+    }
+    let tally = ingest.finish().map_err(Stop::Bad)?;
+    let read = ReadStats {
+        bytes: size,
+        rows: tally.rows,
+        seconds: now_s() - started,
+        memory_bytes: 0.0,
+    };
+    Ok((tally, read))
+}
+
+/// Reads a dropped file and installs it, or says why not; the previous data set and results
+/// stay until the new one has fully loaded.
+async fn load(
+    state: Rc<RefCell<State>>,
+    cancel: Rc<Cell<bool>>,
+    blob: Option<web_sys::Blob>,
+    file_name: String,
+    time_column: Option<String>,
+) {
+    let generation = {
+        let mut st = state.borrow_mut();
+        st.load_generation += 1;
+        st.load_generation
+    };
+    let still_current = || state.borrow().load_generation == generation;
+    let failed = |message: String, time_candidates: Vec<String>| {
+        post(&Response::LoadFailed {
+            file_name: file_name.clone(),
+            message,
+            time_candidates,
+        })
+    };
+    let Some(blob) = blob else {
+        return failed("internal error: no file was sent".into(), vec![]);
+    };
+    let opts = IngestOptions {
+        time_column,
+        cell_type: None,
+    };
+    let result = read_blob(&blob, &file_name, opts, &cancel, &still_current).await;
+    let (tally, read) = match result {
+        Ok(r) => r,
+        Err(Stop::Cancelled) => {
+            return post(&Response::LoadCancelled {
+                file_name: file_name.clone(),
+            })
+        }
+        Err(Stop::Superseded) => return,
+        Err(Stop::Browser(e)) => {
+            return failed(
+                format!("{file_name}: the file could not be read: {e}"),
+                vec![],
+            )
+        }
+        Err(Stop::Bad(e)) => {
+            let candidates = match &e {
+                IngestError::NoTimeColumn { candidates } => candidates.clone(),
+                _ => vec![],
+            };
+            return failed(format!("{file_name}: {e}"), candidates);
+        }
+    };
+    if !still_current() {
+        return;
+    }
+    match tally.dataset(None) {
+        Ok(d) => loaded(&state, file_name, tally, d, read),
+        Err(e) => failed(format!("{file_name}: {e}"), vec![]),
     }
 }
 
-/// The data set, or the message and (when no time column was found) the candidate columns.
-async fn load(
-    blob: &web_sys::Blob,
-    file_name: &str,
-    time_column: Option<String>,
-) -> Result<Dataset, (String, Vec<String>)> {
-    let reader = web_sys::FileReaderSync::new().map_err(|e| {
-        (
-            format!("{file_name}: the file could not be read: {e:?}"),
-            vec![],
-        )
-    })?;
-    let input = BlobReader {
-        blob: blob.clone(),
-        reader,
-        pos: 0.0,
-        size: blob.size(),
-        buf: Vec::new(),
-        at: 0,
-        file_name: file_name.to_string(),
-        started: now_s(),
-        last_report: f64::NEG_INFINITY,
-    };
-    read_table(input, &IngestOptions { time_column }).map_err(|e| {
-        let candidates = match &e {
-            vrnn_engine::IngestError::NoTimeColumn { candidates } => candidates.clone(),
-            _ => vec![],
-        };
-        (format!("{file_name}: {e}"), candidates)
-    })
-}
-
-fn summary(file_name: &str, d: &Dataset) -> DatasetSummary {
+fn summary(st: &State, d: &Dataset) -> DatasetSummary {
+    let tally = st.tally.as_deref();
     DatasetSummary {
-        file_name: file_name.to_string(),
+        file_name: st.file_name.clone(),
         n_cells: d.n_cells,
         n_genes: d.n_genes(),
         time_column: d.time_column.clone(),
         metadata_columns: d.metadata_columns.clone(),
         times: d.times.clone(),
         cells_per_time: d.cells_per_time.clone(),
+        cell_type_column: tally.and_then(|t| t.cell_type_column.clone()),
+        cell_types: tally
+            .map(|t| {
+                t.cell_types()
+                    .into_iter()
+                    .map(|c| CellTypeCount {
+                        name: c.name,
+                        cells: c.cells,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        cell_type: st.cell_type.clone(),
+        read: st.read.clone(),
     }
 }
 
@@ -394,11 +517,11 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
             preset: settings.preset.label().to_lowercase(),
             backend: backend_name.into(),
             config,
-            dataset: export::DatasetInfo::of(&dataset),
+            dataset: export::DatasetInfo::of(&dataset, st.cell_type.as_deref()),
             n_train_genes: trainer.n_train(),
             n_test_genes: trainer.n_test(),
             timings: export::Timings {
-                ingest_s: st.ingest_s,
+                ingest_s: st.read.seconds,
                 train_s,
                 seconds_per_epoch: train_s / settings.epochs.max(1) as f64,
             },

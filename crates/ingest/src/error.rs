@@ -1,0 +1,93 @@
+//! What can be wrong with an input file, and where: every message names the line, the column
+//! and its header, because a user fixing a file needs to find the cell.
+
+use serde::{Deserialize, Serialize};
+
+use crate::layout::MAX_TIME_POINTS;
+
+/// Where in the file a problem is. Lines and columns are 1-based, as editors show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub line: u64,
+    pub column: Option<usize>,
+    pub header: Option<String>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(c) = self.column {
+            write!(f, ", column {c}")?;
+        }
+        if let Some(h) = &self.header {
+            write!(f, " (\"{h}\")")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can be wrong with an input file, with the place it was found.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum IngestError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this is {what}, not a text table. {advice}")]
+    NotATable {
+        what: &'static str,
+        advice: &'static str,
+    },
+    #[error("the file has a header but no data rows")]
+    HeaderOnly,
+    #[error("line {line}: the file could not be read: {message}")]
+    Unreadable { line: u64, message: String },
+    #[error(
+        "no time column found: none is named like \"time\" and no numeric column has at most \
+         {MAX_TIME_POINTS} distinct values; candidates: {candidates:?}. Choose one in \"Time column\""
+    )]
+    NoTimeColumn { candidates: Vec<String> },
+    #[error("the time column \"{0}\" does not exist in the header")]
+    UnknownTimeColumn(String),
+    #[error("{at}: time value \"{value}\" is not a number")]
+    BadTime { at: Location, value: String },
+    #[error(
+        "only one distinct time point ({time}) in column \"{column}\": a time course needs at least two"
+    )]
+    SingleTimePoint { column: String, time: f64 },
+    #[error("{at}: expected {expected} fields like the header, found {found}")]
+    FieldCount {
+        at: Location,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{at}: value \"{value}\" is not a number")]
+    NotANumber { at: Location, value: String },
+    #[error("{at}: value \"{value}\" is infinite; only finite numbers are accepted")]
+    Infinite { at: Location, value: String },
+    #[error("gene \"{name}\" appears twice in the header, in columns {first} and {second}")]
+    DuplicateGene {
+        name: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("the file has no gene columns: every column is metadata or time")]
+    NoGenes,
+    #[error("line {line}: a single row is longer than {limit_mb} MB; is this really a table with one row per cell?")]
+    RowTooLong { line: u64, limit_mb: usize },
+    #[error("no cells of type \"{name}\"; the types are {available:?}")]
+    UnknownCellType {
+        name: String,
+        available: Vec<String>,
+    },
+}
+
+/// A field's text for a message: lossy UTF-8, cut short so one huge field cannot flood it.
+pub(crate) fn shown(field: &[u8]) -> String {
+    const MAX: usize = 60;
+    let s = String::from_utf8_lossy(field);
+    if s.chars().count() <= MAX {
+        s.into_owned()
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}

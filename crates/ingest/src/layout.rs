@@ -1,0 +1,210 @@
+//! The roles of the header's columns (time, metadata, cell type, genes), decided from the
+//! header names and the first rows' values.
+
+use std::collections::HashMap;
+
+use crate::error::IngestError;
+use crate::value::{is_missing, parse_number};
+use crate::IngestOptions;
+
+/// A numeric column with at most this many distinct values can be a time column.
+pub const MAX_TIME_POINTS: usize = 50;
+
+/// One buffered row: its fields' bytes end to end, and where each field ends.
+pub(crate) struct Row {
+    pub line: u64,
+    pub bytes: Vec<u8>,
+    pub ends: Vec<usize>,
+}
+
+impl Row {
+    pub fn field(&self, c: usize) -> &[u8] {
+        field(&self.bytes, &self.ends, c)
+    }
+}
+
+/// Field `c` of a record given as bytes and field ends (as csv-core writes them), trimmed;
+/// empty when the record is too short.
+pub(crate) fn field<'a>(bytes: &'a [u8], ends: &[usize], c: usize) -> &'a [u8] {
+    let Some(&end) = ends.get(c) else {
+        return &[];
+    };
+    let start = if c == 0 { 0 } else { ends[c - 1] };
+    bytes.get(start..end).unwrap_or(&[]).trim_ascii()
+}
+
+/// The roles of the header's columns.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub headers: Vec<String>,
+    pub time: usize,
+    pub metadata: Vec<usize>,
+    /// The metadata column that names each cell's type, when there is one.
+    pub cell_type: Option<usize>,
+    pub genes: Vec<usize>,
+}
+
+fn looks_like_time_name(name: &str) -> bool {
+    // Strict on purpose: gene symbols such as TIMELESS or TIMP1 must never be taken for time.
+    let n = name.to_ascii_lowercase();
+    let compact: String = n.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    matches!(
+        compact.as_str(),
+        "time"
+            | "t"
+            | "hour"
+            | "hours"
+            | "timepoint"
+            | "timenumeric"
+            | "timenumerics"
+            | "timeh"
+            | "timehours"
+    ) || n.starts_with("time_")
+        || n.starts_with("time.")
+        || n.ends_with("_time")
+}
+
+fn looks_like_metadata_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "cell",
+        "barcode",
+        "id",
+        "type",
+        "sample",
+        "batch",
+        "cluster",
+        "condition",
+        "donor",
+        "replicate",
+        "group",
+        "label",
+        "orig.ident",
+        "index",
+    ]
+    .iter()
+    .any(|k| {
+        n == *k
+            || n.starts_with(&format!("{k}_"))
+            || n.ends_with(&format!("_{k}"))
+            || n.contains("cell")
+    }) || n.is_empty()
+}
+
+/// `Cell_Type`, `celltype`, `cell.type`, `type`, `annotation`: a column a user filters by.
+fn looks_like_cell_type_name(name: &str) -> bool {
+    let compact: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    compact.contains("celltype") || matches!(compact.as_str(), "type" | "annotation")
+}
+
+pub(crate) fn decide(
+    headers: &[String],
+    rows: &[Row],
+    opts: &IngestOptions,
+) -> Result<Layout, IngestError> {
+    // A column of words (cell ids, types) is metadata; a numeric column with a stray word is a
+    // gene whose bad value is reported with its line and column.
+    let mostly_text: Vec<bool> = (0..headers.len())
+        .map(|c| {
+            let (mut text, mut total) = (0usize, 0usize);
+            for r in rows {
+                let v = r.field(c);
+                if !is_missing(v) {
+                    total += 1;
+                    if parse_number(v).is_none() {
+                        text += 1;
+                    }
+                }
+            }
+            total > 0 && text * 2 > total
+        })
+        .collect();
+    // A column is numeric if every non-missing value in the look-ahead parses as a number;
+    // only asked of the columns tried as time, hence a closure.
+    let numeric = |c: usize| {
+        rows.iter().all(|r| {
+            let v = r.field(c);
+            is_missing(v) || parse_number(v).is_some()
+        })
+    };
+
+    let time = if let Some(name) = &opts.time_column {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| IngestError::UnknownTimeColumn(name.clone()))?
+    } else if let Some(c) = (0..headers.len()).find(|&c| looks_like_time_name(&headers[c])) {
+        c
+    } else {
+        // Few distinct values: a time course has a handful of sampling times.
+        let few_distinct = |c: usize| {
+            let mut seen: Vec<u64> = Vec::new();
+            for r in rows {
+                if let Some(x) = parse_number(r.field(c)) {
+                    let b = x.to_bits();
+                    if !seen.contains(&b) {
+                        seen.push(b);
+                        if seen.len() > MAX_TIME_POINTS {
+                            return false;
+                        }
+                    }
+                }
+            }
+            seen.len() >= 2
+        };
+        match (0..headers.len())
+            .find(|&c| !looks_like_metadata_name(&headers[c]) && numeric(c) && few_distinct(c))
+        {
+            Some(c) => c,
+            None => {
+                return Err(IngestError::NoTimeColumn {
+                    candidates: headers.iter().take(10).cloned().collect(),
+                })
+            }
+        }
+    };
+
+    let mut metadata = Vec::new();
+    let mut genes = Vec::new();
+    for c in 0..headers.len() {
+        if c == time {
+            continue;
+        }
+        // Metadata come first (cell id, cell type, ...); once genes start, only columns of words
+        // are metadata, so a numeric gene named like "index" is not lost.
+        if mostly_text[c] || (genes.is_empty() && looks_like_metadata_name(&headers[c])) {
+            metadata.push(c);
+        } else {
+            genes.push(c);
+        }
+    }
+    if genes.is_empty() {
+        return Err(IngestError::NoGenes);
+    }
+    let mut first_seen: HashMap<&str, usize> = HashMap::new();
+    for &c in &genes {
+        if let Some(&first) = first_seen.get(headers[c].as_str()) {
+            return Err(IngestError::DuplicateGene {
+                name: headers[c].clone(),
+                first: first + 1,
+                second: c + 1,
+            });
+        }
+        first_seen.insert(&headers[c], c);
+    }
+    let cell_type = metadata
+        .iter()
+        .copied()
+        .find(|&c| looks_like_cell_type_name(&headers[c]));
+    Ok(Layout {
+        headers: headers.to_vec(),
+        time,
+        metadata,
+        cell_type,
+        genes,
+    })
+}

@@ -1,0 +1,216 @@
+//! Per (cell type, time, gene) sums: all that is kept of the cells. A [`Tally`] turns into the
+//! [`Dataset`] of all cells or of one cell type at once, without reading the file again.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::error::IngestError;
+
+/// Count, sum and sum of squares of one gene's values at one time.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Moments {
+    pub n: u64,
+    pub sum: f64,
+    pub sumsq: f64,
+}
+
+impl Moments {
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += x;
+        self.sumsq += x * x;
+    }
+    fn merge(&mut self, o: &Moments) {
+        self.n += o.n;
+        self.sum += o.sum;
+        self.sumsq += o.sumsq;
+    }
+}
+
+/// A time value as a map key (times are finite, so total order is the numeric order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Time(pub f64);
+impl Eq for Time {}
+impl PartialOrd for Time {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Time {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// The sums of one group of cells (one cell type, or all cells when there is no type column).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Group {
+    pub name: String,
+    /// time -> index into `moments` and `cells`, in order of first appearance.
+    slots: BTreeMap<Time, usize>,
+    /// Per slot, one entry per gene.
+    pub moments: Vec<Vec<Moments>>,
+    pub cells: Vec<u64>,
+}
+
+impl Group {
+    pub fn new(name: String) -> Self {
+        Group {
+            name,
+            ..Group::default()
+        }
+    }
+
+    /// The slot of time `t`, created on first sight.
+    pub fn slot(&mut self, t: f64, n_genes: usize) -> usize {
+        let next = self.moments.len();
+        let idx = *self.slots.entry(Time(t)).or_insert(next);
+        if idx == next {
+            self.moments.push(vec![Moments::default(); n_genes]);
+            self.cells.push(0);
+        }
+        idx
+    }
+
+    /// Adds another group's sums into this one (used when a "type" column turns out to hold
+    /// too many distinct values to be a cell type).
+    pub fn absorb(&mut self, other: Group, n_genes: usize) {
+        for (t, s) in other.slots {
+            let mine = self.slot(t.0, n_genes);
+            self.cells[mine] += other.cells[s];
+            for (m, o) in self.moments[mine].iter_mut().zip(&other.moments[s]) {
+                m.merge(o);
+            }
+        }
+    }
+
+    fn n_cells(&self) -> u64 {
+        self.cells.iter().sum()
+    }
+}
+
+/// One cell type and how many cells it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellType {
+    pub name: String,
+    pub cells: u64,
+}
+
+/// Everything a file's single pass kept: per (cell type, time, gene) sums, the columns' roles,
+/// and how much was read.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub time_column: String,
+    pub metadata_columns: Vec<String>,
+    pub genes: Vec<String>,
+    /// The column the cell types come from, when one was recognised.
+    pub cell_type_column: Option<String>,
+    pub(crate) groups: Vec<Group>,
+    /// Data rows (cells) read.
+    pub rows: u64,
+    /// Bytes read from the file (compressed bytes for a .gz).
+    pub bytes: u64,
+}
+
+impl Tally {
+    /// The cell types, alphabetically, with their cell counts; empty without a type column.
+    pub fn cell_types(&self) -> Vec<CellType> {
+        if self.cell_type_column.is_none() {
+            return Vec::new();
+        }
+        let mut types: Vec<CellType> = self
+            .groups
+            .iter()
+            .map(|g| CellType {
+                name: g.name.clone(),
+                cells: g.n_cells(),
+            })
+            .collect();
+        types.sort_by(|a, b| a.name.cmp(&b.name));
+        types
+    }
+
+    /// The per-time summary of all cells, or of the cells of one type.
+    pub fn dataset(&self, cell_type: Option<&str>) -> Result<Dataset, IngestError> {
+        let chosen: Vec<&Group> = match cell_type {
+            None => self.groups.iter().collect(),
+            Some(name) => {
+                let found: Vec<&Group> = self.groups.iter().filter(|g| g.name == name).collect();
+                if found.is_empty() || self.cell_type_column.is_none() {
+                    return Err(IngestError::UnknownCellType {
+                        name: name.to_string(),
+                        available: self.cell_types().into_iter().map(|t| t.name).collect(),
+                    });
+                }
+                found
+            }
+        };
+        let n_genes = self.genes.len();
+        let mut merged = Group::default();
+        for g in &chosen {
+            merged.absorb((*g).clone(), n_genes);
+        }
+        let times: Vec<f64> = merged.slots.keys().map(|t| t.0).collect();
+        match times.len() {
+            0 => return Err(IngestError::HeaderOnly),
+            1 => {
+                return Err(IngestError::SingleTimePoint {
+                    column: self.time_column.clone(),
+                    time: times[0],
+                })
+            }
+            _ => {}
+        }
+        let order: Vec<usize> = merged.slots.values().copied().collect();
+        let n_t = times.len();
+        let mut means = vec![0f32; n_genes * n_t];
+        let mut std_errors = vec![0f32; n_genes * n_t];
+        let mut variances = vec![0f64; n_genes];
+        for (g, v) in variances.iter_mut().enumerate() {
+            let mut all = Moments::default();
+            for &slot in &order {
+                all.merge(&merged.moments[slot][g]);
+            }
+            if all.n > 1 {
+                let n = all.n as f64;
+                let mean = all.sum / n;
+                let var = (all.sumsq - n * mean * mean) / (n - 1.0);
+                // Relative tolerance: a constant column must come out exactly 0, not 1e-17.
+                *v = if var <= 1e-12 * (all.sumsq / n).max(1e-300) {
+                    0.0
+                } else {
+                    var
+                };
+            }
+        }
+        for (ti, &slot) in order.iter().enumerate() {
+            for g in 0..n_genes {
+                let m = merged.moments[slot][g];
+                if m.n == 0 {
+                    continue;
+                }
+                let n = m.n as f64;
+                let mean = m.sum / n;
+                means[g * n_t + ti] = mean as f32;
+                if m.n > 1 {
+                    let var = ((m.sumsq - n * mean * mean) / (n - 1.0)).max(0.0);
+                    std_errors[g * n_t + ti] = (var / n).sqrt() as f32;
+                }
+            }
+        }
+        Ok(Dataset {
+            time_column: self.time_column.clone(),
+            metadata_columns: self.metadata_columns.clone(),
+            times,
+            genes: self.genes.clone(),
+            n_cells: merged.n_cells(),
+            cells_per_time: order.iter().map(|&s| merged.cells[s]).collect(),
+            means,
+            std_errors,
+            variances,
+        })
+    }
+}

@@ -1,0 +1,254 @@
+//! Reading real-world tables: layouts, encodings, cell types, and a specific message for every
+//! bad input (what is wrong and where).
+
+use vrnn_ingest::{ingest, read_table, Dataset, Ingest, IngestError, IngestOptions};
+
+fn read(s: &str) -> Result<Dataset, IngestError> {
+    read_table(s.as_bytes(), &IngestOptions::default())
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn seed_layout_gives_per_time_means() {
+    let csv = "Cell_ID,Cell_Type,Time_numeric,IRF1,CXCL9\n\
+               c1,T,3,1.0,0\nc2,T,0,2.0,1\nc3,B,3,3.0,2\nc4,B,0,4.0,NA\n";
+    let d = read(csv).unwrap();
+    assert_eq!(d.time_column, "Time_numeric");
+    assert_eq!(d.metadata_columns, vec!["Cell_ID", "Cell_Type"]);
+    assert_eq!(d.times, vec![0.0, 3.0]);
+    assert_eq!(d.genes, vec!["IRF1", "CXCL9"]);
+    assert_eq!(d.n_cells, 4);
+    assert_eq!(d.cells_per_time, vec![2, 2]);
+    assert_eq!(d.gene_means(0), &[3.0, 2.0]);
+    // NA skipped: CXCL9 at t=0 is the mean of the one value present.
+    assert_eq!(d.gene_means(1), &[1.0, 1.0]);
+    // IRF1 at t=0: values 2 and 4, sd sqrt(2), se 1.
+    assert!((d.std_errors[0] - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn cell_types_are_counted_and_filtered_without_reading_again() {
+    let csv = "Cell_ID,Cell_Type,Time,IRF1\n\
+               c1,T,3,1\nc2,T,0,2\nc3,B,3,3\nc4,B,0,4\nc5,B,3,5\n";
+    let tally = ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    assert_eq!(tally.cell_type_column.as_deref(), Some("Cell_Type"));
+    let types: Vec<(String, u64)> = tally
+        .cell_types()
+        .into_iter()
+        .map(|t| (t.name, t.cells))
+        .collect();
+    assert_eq!(types, vec![("B".into(), 3), ("T".into(), 2)]);
+    let b = tally.dataset(Some("B")).unwrap();
+    assert_eq!(b.n_cells, 3);
+    assert_eq!(b.cells_per_time, vec![1, 2]);
+    assert_eq!(b.gene_means(0), &[4.0, 4.0]);
+    let all = tally.dataset(None).unwrap();
+    assert_eq!(all.n_cells, 5);
+    assert_eq!(all.gene_means(0), &[3.0, 3.0]);
+    let e = tally.dataset(Some("NK")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "no cells of type \"NK\"; the types are [\"B\", \"T\"]"
+    );
+    // A type seen at one time only cannot make a time course.
+    let one = "Cell_Type,Time,G\nT,0,1\nT,3,2\nB,3,1\n";
+    let tally = ingest(one.as_bytes(), &IngestOptions::default()).unwrap();
+    assert!(matches!(
+        tally.dataset(Some("B")),
+        Err(IngestError::SingleTimePoint { .. })
+    ));
+    // The CLI's way: a type in the options.
+    let opts = IngestOptions {
+        cell_type: Some("T".into()),
+        ..IngestOptions::default()
+    };
+    assert_eq!(read_table(csv.as_bytes(), &opts).unwrap().n_cells, 2);
+}
+
+#[test]
+fn an_id_column_named_type_is_not_a_cell_type() {
+    let mut csv = String::from("Type,Time,G\n");
+    for i in 0..500 {
+        csv += &format!("cell{i},{},{}\n", i % 2, i % 7);
+    }
+    let tally = ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    assert_eq!(tally.cell_type_column, None);
+    assert!(tally.cell_types().is_empty());
+    let d = tally.dataset(None).unwrap();
+    assert_eq!(d.n_cells, 500);
+    assert_eq!(d.cells_per_time, vec![250, 250]);
+}
+
+#[test]
+fn time_detected_by_values_when_no_name_matches() {
+    let csv = "PseudoCellID,kind,hrs,G1\na,x,0,1\nb,x,6,2\nc,y,6,4\n";
+    let d = read(csv).unwrap();
+    assert_eq!(d.time_column, "hrs");
+    assert_eq!(d.gene_means(0), &[1.0, 3.0]);
+}
+
+#[test]
+fn crlf_bom_quotes_and_multibyte_names() {
+    let csv = "\u{feff}\"Cell_ID\",Time,\"G,1\",Ünï\r\n\"a\",0,1,2\r\nb,1,\"2\",3\r\n";
+    let d = read(csv).unwrap();
+    assert_eq!(d.genes, vec!["G,1", "Ünï"]);
+    assert_eq!(d.times, vec![0.0, 1.0]);
+}
+
+#[test]
+fn tsv_semicolons_and_gzip_give_the_same_result() {
+    let comma = "Cell_ID,Time,IRF1,CXCL9\na,0,1,2\nb,3,2,4\n";
+    let expected = read(comma).unwrap();
+    let tsv = "\u{feff}Cell_ID\tTime\tIRF1\tCXCL9\r\na\t0\t1\t2\r\nb\t3\t2\t4\r\n";
+    let semi = "Cell_ID;Time;IRF1;CXCL9\na;0;1;2\nb;3;2;4\n";
+    for text in [comma, tsv, semi] {
+        assert_eq!(read(text).unwrap(), expected, "{text:?}");
+    }
+    let bytes = gzip(tsv.as_bytes());
+    let d = read_table(&bytes[..], &IngestOptions::default()).unwrap();
+    assert_eq!(d, expected);
+    // Two gzip members one after the other (what `cat a.gz b.gz` makes) are one file.
+    let mut two = gzip(b"Cell_ID\tTime\tIRF1\tCXCL9\na\t0\t1\t2\n");
+    two.extend(gzip(b"b\t3\t2\t4\n"));
+    assert_eq!(
+        read_table(&two[..], &IngestOptions::default()).unwrap(),
+        expected
+    );
+}
+
+fn message(s: &[u8]) -> String {
+    read_table(s, &IngestOptions::default())
+        .unwrap_err()
+        .to_string()
+}
+
+/// Every bad input of the ingest issue, with the message a user sees.
+#[test]
+fn bad_inputs_name_the_place() {
+    assert_eq!(message(b""), "the file is empty");
+    assert_eq!(message(b"\n\n"), "the file is empty");
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\n"),
+        "the file has a header but no data rows"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\na,0,1\nb,1,x\n"),
+        "line 3, column 3 (\"G1\"): value \"x\" is not a number"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\na,0,1\nb,1\n"),
+        "line 3: expected 3 fields like the header, found 2"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\r\na,0,1\r\nb,1,2,3\r\n"),
+        "line 3: expected 3 fields like the header, found 4"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\na,0,1\nb,1,inf\n"),
+        "line 3, column 3 (\"G1\"): value \"inf\" is infinite; only finite numbers are accepted"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\na,0,1\nb,0,2\n"),
+        "only one distinct time point (0) in column \"Time\": a time course needs at least two"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1,G1\na,0,1,1\nb,1,2,2\n"),
+        "gene \"G1\" appears twice in the header, in columns 3 and 4"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time\na,0\nb,1\n"),
+        "the file has no gene columns: every column is metadata or time"
+    );
+    assert_eq!(
+        message(b"Cell_ID,Time,G1\na,0,1\nb,later,2\n"),
+        "line 3, column 2 (\"Time\"): time value \"later\" is not a number"
+    );
+    // Every numeric column has too many distinct values to be sampling times.
+    let mut no_time = String::from("Cell_ID,Batch,G1\n");
+    for i in 0..60 {
+        no_time += &format!("c{i},b{},{}\n", i % 3, i as f64 * 0.5);
+    }
+    let m = message(no_time.as_bytes());
+    assert!(m.starts_with("no time column found"), "{m}");
+    assert!(m.contains("[\"Cell_ID\", \"Batch\", \"G1\"]"), "{m}");
+    let m = message(b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml");
+    assert!(m.contains("zip archive") && m.contains("Save As"), "{m}");
+    let m = message(b"\x89HDF\r\n\x1a\n\x00\x00\x00");
+    assert!(m.contains("HDF5") && m.contains("to_csv"), "{m}");
+    let m = message(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00");
+    assert!(m.contains("legacy Excel"), "{m}");
+    let m = message(b"\x7fELF\x02\x01\x01\x00\x00\x00");
+    assert!(m.starts_with("this is binary data"), "{m}");
+    // A zip inside a gzip is still named as a zip.
+    let m = message(&gzip(b"PK\x03\x04\x14\x00\x06\x00"));
+    assert!(m.contains("zip archive"), "{m}");
+    let m = message(&gzip(b"Cell,Time,G\na,0,1\n")[..20]);
+    assert!(m.contains("gzip"), "{m}");
+    // A quote that is never closed swallows the rest of the file into one field.
+    let m = message(b"Cell,Time,G\na,0,1\nb,1,2\nc,1,\"3\nd,0,4\n");
+    assert!(
+        m.starts_with("line 4, column 3 (\"G\"): value \"3\nd,0,4"),
+        "{m}"
+    );
+    // Blank lines and line breaks inside quotes still give the right line.
+    assert_eq!(
+        message(b"Cell,Time,G\n\n\"a\nb\",0,1\n\nc,1,x\n"),
+        "line 6, column 3 (\"G\"): value \"x\" is not a number"
+    );
+}
+
+#[test]
+fn chosen_time_column_must_exist() {
+    let opts = IngestOptions {
+        time_column: Some("Hours".into()),
+        ..IngestOptions::default()
+    };
+    let e = read_table(&b"Cell,Time,G\na,0,1\nb,1,2\n"[..], &opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the time column \"Hours\" does not exist in the header"
+    );
+}
+
+#[test]
+fn values_in_messages_are_cut_short() {
+    let long = "x".repeat(500);
+    let csv = format!("Cell,Time,G\na,0,1\nb,1,{long}\n");
+    let m = read(&csv).unwrap_err().to_string();
+    assert!(m.len() < 150, "{m}");
+    assert!(m.contains("…"), "{m}");
+}
+
+#[test]
+fn rows_and_bytes_are_counted_while_pushing() {
+    let csv = b"Cell,Time,G\na,0,1\nb,1,2\nc,1,3\n";
+    let mut ing = Ingest::new(IngestOptions::default());
+    for c in csv.chunks(5) {
+        ing.push(c).unwrap();
+    }
+    assert_eq!(ing.bytes(), csv.len() as u64);
+    let t = ing.finish().unwrap();
+    assert_eq!((t.rows, t.bytes), (3, csv.len() as u64));
+}
+
+#[test]
+fn selects_the_most_variable_genes_and_keeps_named_ones() {
+    let text = "Cell,Time,A,B,C,D\nx,0,1,5,0,2\ny,0,2,5,0,2\nz,3,9,5,1,2\nw,3,4,5,3,2\n";
+    let d = read(text).unwrap();
+    assert_eq!(d.variances[1], 0.0, "B is constant");
+    assert!(d.variances[0] > d.variances[2]);
+    let s = d.select(Some(1), &["c".into(), "B".into(), "nope".into()]);
+    assert_eq!(s.dataset.genes, vec!["A", "C"]);
+    assert_eq!(s.constant, vec!["B", "D"]);
+    assert_eq!(s.kept_of_interest, vec!["C"]);
+    assert_eq!(s.not_variable_enough, 1);
+    assert_eq!(s.dataset.gene_means(1), d.gene_means(2));
+    let all = d.select(None, &[]);
+    assert_eq!(all.dataset.genes, vec!["A", "C"]);
+}
