@@ -132,8 +132,8 @@ impl Ingest {
         if let Input::Gzip(d) = &mut self.input {
             let flushed = d.try_finish();
             let text = std::mem::take(d.get_mut());
-            flushed.map_err(|e| gzip_error(self.parser.line(), e))?;
             self.text(&text)?;
+            flushed.map_err(|e| gzip_error(self.parser.line(), e))?;
         }
         if self.text_head.is_some() {
             self.sniff()?;
@@ -181,15 +181,17 @@ impl Ingest {
             return self.text(bytes);
         }
         for piece in bytes.chunks(GZIP_STEP) {
-            let line = self.parser.line();
-            let text = match &mut self.input {
+            let (text, written) = match &mut self.input {
                 Input::Gzip(d) => {
-                    d.write_all(piece).map_err(|e| gzip_error(line, e))?;
-                    std::mem::take(d.get_mut())
+                    let written = d.write_all(piece);
+                    (std::mem::take(d.get_mut()), written)
                 }
                 _ => unreachable!("checked above"),
             };
+            // What inflated before any damage is read first: a problem in that text is the
+            // first problem of the file.
             self.text(&text)?;
+            written.map_err(|e| gzip_error(self.parser.line(), e))?;
         }
         Ok(())
     }

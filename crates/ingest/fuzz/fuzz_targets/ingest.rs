@@ -1,5 +1,6 @@
 //! Any bytes, cut into any chunks, through the streaming reader: it must return a data set or
-//! a message, never panic, and the result must not depend on the chunking.
+//! a message, never panic, and the result must not depend on the chunking (except which
+//! message a damaged gzip file gets; see `damaged_gzip`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +12,13 @@ fn read(data: &[u8], cut: usize) -> Result<vrnn_ingest::Tally, vrnn_ingest::Inge
         ingest.push(chunk)?;
     }
     ingest.finish()
+}
+
+/// A damaged gzip stream is reported when the decoder reaches the damage, and how much text
+/// inflates before that depends on how the input was cut; the text before it may have its own
+/// problem, found first. Either way the file is refused: only the message may differ.
+fn damaged_gzip(e: &vrnn_ingest::IngestError) -> bool {
+    matches!(e, vrnn_ingest::IngestError::Unreadable { message, .. } if message.contains("gzip"))
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -34,6 +42,7 @@ fuzz_target!(|input: &[u8]| {
                 let _ = d.select(None, &[]);
             }
         }
+        (Err(a), Err(b)) if damaged_gzip(a) || damaged_gzip(b) => {}
         (Err(a), Err(b)) => assert_eq!(a, b),
         _ => panic!("chunking changed the outcome: {:?} vs {:?}", whole.is_ok(), pieces.is_ok()),
     }
