@@ -25,6 +25,15 @@ const CLUSTER_COLOURS: [&str; 12] = [
 ];
 
 /// Colour of a 1-based cluster, the same in every plot.
+/// User text (gene and column names) as plotly text: plotly reads `<b>`, `<br>`, `<a href>`
+/// and entities in every label, so `<`, `>` and `&` are written as entities and a gene named
+/// `<img src=x onerror=alert(1)>` shows literally.
+pub fn label(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 pub fn cluster_colour(cluster: usize) -> &'static str {
     CLUSTER_COLOURS[(cluster.max(1) - 1) % CLUSTER_COLOURS.len()]
 }
@@ -94,7 +103,7 @@ fn gapped(
         for (t, v) in a.times.iter().zip(row(a, values, g)) {
             x.push(Some(*t));
             y.push(Some(v));
-            text.push(a.genes[g].clone());
+            text.push(label(&a.genes[g]));
         }
         x.push(None);
         y.push(None);
@@ -159,7 +168,7 @@ fn panel_layout(
             (c + 1).to_string()
         };
         layout[format!("xaxis{suffix}")] = json!({
-            "title": {"text": time_title},
+            "title": {"text": label(time_title)},
             "tickvals": a.times,
             "ticktext": a.times.iter().map(|t| vrnn_protocol::time_label(*t)).collect::<Vec<_>>(),
             "zeroline": false,
@@ -240,7 +249,7 @@ pub fn trajectories(
         plot.add_trace(
             Scatter::new(a.times.clone(), row(a, &a.means, g))
                 .mode(Mode::LinesMarkers)
-                .name(format!("{} (selected)", a.genes[g]))
+                .name(format!("{} (selected)", label(&a.genes[g])))
                 .line(Line::new().color(SELECTED).width(3.0))
                 .marker(Marker::new().size(7).color(SELECTED))
                 .x_axis(&xa)
@@ -335,7 +344,7 @@ pub fn cluster_summary(
         plot.add_trace(
             Scatter::new(a.times.clone(), row(a, &a.means, g))
                 .mode(Mode::LinesMarkers)
-                .name(format!("{} (cluster {}{note})", a.genes[g], c + 1))
+                .name(format!("{} (cluster {}{note})", label(&a.genes[g]), c + 1))
                 .line(Line::new().color(colour).width(2.5).dash(DashType::Dash))
                 .x_axis(&xa)
                 .y_axis(&ya),
@@ -353,7 +362,7 @@ pub fn cluster_summary(
 
 fn time_axis(a: &AnalysisView, time_title: &str) -> Axis {
     Axis::new()
-        .title(Title::with_text(time_title))
+        .title(Title::with_text(label(time_title)))
         .tick_values(a.times.clone())
         .tick_text(
             a.times
@@ -372,16 +381,16 @@ fn gene_lines(a: &AnalysisView, genes: &[(usize, &'static str, f64)]) -> Plot {
         plot.add_trace(
             Scatter::new(a.times.clone(), row(a, &a.means, g))
                 .mode(Mode::LinesMarkers)
-                .name(format!("{} (cluster {c})", a.genes[g]))
-                .legend_group(a.genes[g].clone())
+                .name(format!("{} (cluster {c})", label(&a.genes[g])))
+                .legend_group(label(&a.genes[g]))
                 .line(Line::new().color(colour).width(width))
                 .marker(Marker::new().color(colour)),
         );
         plot.add_trace(
             Scatter::new(a.times.clone(), row(a, &a.recon, g))
                 .mode(Mode::Lines)
-                .name(format!("{} model", a.genes[g]))
-                .legend_group(a.genes[g].clone())
+                .name(format!("{} model", label(&a.genes[g])))
+                .legend_group(label(&a.genes[g]))
                 .show_legend(false)
                 .line(Line::new().color(colour).width(1.0).dash(DashType::Dot)),
         );
@@ -436,7 +445,7 @@ pub fn similar_genes(
         Layout::new()
             .title(format!(
                 "Genes with dynamics similar to {} (nearest in latent space)",
-                a.genes[query]
+                label(&a.genes[query])
             ))
             .x_axis(time_axis(a, time_title))
             .y_axis(Axis::new().title("mean expression"))
@@ -460,7 +469,7 @@ pub fn umap(a: &AnalysisView, selected: Option<usize>) -> Plot {
         )
         .mode(Mode::Markers)
         .name(format!("Cluster {} ({})", c + 1, m.len()))
-        .text_array(m.iter().map(|&g| a.genes[g].clone()).collect())
+        .text_array(m.iter().map(|&g| label(&a.genes[g])).collect())
         .custom_data(m.iter().map(|&g| g as f64).collect::<Vec<_>>())
         .hover_template(format!("%{{text}}<extra>cluster {}</extra>", c + 1))
         .marker(Marker::new().color(colour).size(6).opacity(0.8))
@@ -477,8 +486,8 @@ pub fn umap(a: &AnalysisView, selected: Option<usize>) -> Plot {
         plot.add_trace(
             Scatter::new(vec![a.umap[g][0]], vec![a.umap[g][1]])
                 .mode(Mode::Markers)
-                .name(format!("{} (selected)", a.genes[g]))
-                .text(a.genes[g].clone())
+                .name(format!("{} (selected)", label(&a.genes[g])))
+                .text(label(&a.genes[g]))
                 .custom_data(vec![g as f64])
                 .hover_template("%{text}<extra>selected</extra>")
                 .marker(
@@ -492,7 +501,7 @@ pub fn umap(a: &AnalysisView, selected: Option<usize>) -> Plot {
         layout = layout.annotations(vec![Annotation::new()
             .x(a.umap[g][0] as f64)
             .y(a.umap[g][1] as f64)
-            .text(a.genes[g].clone())
+            .text(label(&a.genes[g]))
             .show_arrow(true)
             .arrow_head(2)]);
     }
