@@ -14,7 +14,30 @@ mod plots;
 #[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();
+    register_service_worker();
     leptos::mount::mount_to_body(app::App);
+}
+
+/// Registers `sw.js` (written by scripts/post-build.js), which caches this build so that the
+/// app opens and works offline after one visit. Where service workers are unavailable (a
+/// `file:` URL, a private window) the app simply works online only.
+#[cfg(target_arch = "wasm32")]
+fn register_service_worker() {
+    let navigator = web_sys::window().map(|w| w.navigator());
+    let Some(container) = navigator.and_then(|n| {
+        let has = js_sys::Reflect::has(&n, &"serviceWorker".into()).unwrap_or(false);
+        has.then(|| n.service_worker())
+    }) else {
+        return;
+    };
+    let registration = container.register("./sw.js");
+    let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+        |e: wasm_bindgen::JsValue| {
+            web_sys::console::warn_2(&"offline cache unavailable:".into(), &e);
+        },
+    );
+    let _ = registration.catch(&on_error);
+    on_error.forget();
 }
 
 /// The app is a browser page; `trunk serve` builds and serves it.

@@ -459,7 +459,6 @@ pub fn similar_genes(
 /// UMAP of the latent summary, one trace per cluster; the selected gene is ringed and named.
 pub fn umap(a: &AnalysisView, selected: Option<usize>) -> Plot {
     let members = members(a);
-    let gl = a.genes.len() > 5000;
     let mut plot = Plot::new();
     for (c, m) in members.iter().enumerate() {
         let colour = cluster_colour(c + 1);
@@ -472,8 +471,9 @@ pub fn umap(a: &AnalysisView, selected: Option<usize>) -> Plot {
         .text_array(m.iter().map(|&g| label(&a.genes[g])).collect())
         .custom_data(m.iter().map(|&g| g as f64).collect::<Vec<_>>())
         .hover_template(format!("%{{text}}<extra>cluster {}</extra>", c + 1))
-        .marker(Marker::new().color(colour).size(6).opacity(0.8))
-        .web_gl_mode(gl);
+        // SVG, not WebGL, at every size: plotly's WebGL traces compile code with `Function`,
+        // which the page's Content-Security-Policy (no 'unsafe-eval') forbids.
+        .marker(Marker::new().color(colour).size(6).opacity(0.8));
         plot.add_trace(trace);
     }
     let mut layout = Layout::new()
