@@ -17,6 +17,10 @@ cargo fmt --all -- --check
 step "native tests (engine, protocol, CLI, app helpers)"
 cargo test --workspace --exclude vrnn-worker
 
+step "wasm tests (the streaming reader in a dedicated worker of headless Chromium)"
+CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
+  cargo test --target wasm32-unknown-unknown -p vrnn-ingest --test wasm
+
 step "clippy (native and wasm32)"
 cargo clippy --workspace --exclude vrnn-worker --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p vrnn-clustering-web -p vrnn-worker -- -D warnings

@@ -2,6 +2,8 @@
 //! row order and wherever the chunk boundaries fall (inside quoted fields, multi-byte UTF-8
 //! characters, CRLF pairs or gzip blocks), and chunking never changes an outcome, error or not.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use proptest::prelude::*;
 use vrnn_ingest::{Dataset, Ingest, IngestError, IngestOptions};
 
