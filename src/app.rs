@@ -29,12 +29,12 @@ enum Phase {
 /// Genes of interest of the seed study, shown by default when the data has them.
 const DEFAULT_GENES_OF_INTEREST: &str = "IRF1, CXCL9, CXCL10";
 
-/// Saves text as a file through a temporary link (the browser's download, nothing uploaded).
-fn save_file(name: &str, mime: &str, contents: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
+/// Saves a file (text or bytes, as Blob parts) through a temporary link: the browser's
+/// download, nothing uploaded.
+fn save_file(name: &str, mime: &str, parts: &js_sys::Array) {
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &opts) else {
         return;
     };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
@@ -273,7 +273,27 @@ pub fn App() -> impl IntoView {
             name,
             mime,
             contents,
-        } => save_file(&name, &mime, &contents),
+        } => save_file(&name, &mime, &js_sys::Array::of1(&contents.into())),
+        Response::BinaryFile { name, mime, bytes } => save_file(
+            &name,
+            &mime,
+            &js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..])),
+        ),
+        Response::Restored {
+            file_name,
+            history: h,
+            backend,
+            seconds,
+        } => {
+            let epochs = h.len();
+            trained.set(format!(
+                "{epochs} epochs in {} on {backend}, reopened from {file_name}",
+                format::duration(seconds)
+            ));
+            backend_used.set(Some(backend));
+            history.set(h);
+            phase.set(Phase::Analysing);
+        }
         Response::Cancelled { epochs } => {
             status.set(format!(
                 "Cancelled after {epochs} epochs; the losses so far are kept."
@@ -448,9 +468,9 @@ pub fn App() -> impl IntoView {
                 on:dragover=move |ev: DragEvent| ev.prevent_default()
                 on:drop=on_drop
             >
-                <p>"Drop a CSV file here (one row per cell: cell id, cell type, time, then one column per gene; CSV, TSV or semicolon-separated, optionally .gz), or "</p>
+                <p>"Drop a CSV file here (one row per cell: cell id, cell type, time, then one column per gene; CSV, TSV or semicolon-separated, optionally .gz) or a saved session (.vrnn), or "</p>
                 <label class="file-label" for="csv-file">"CSV file"</label>
-                <input id="csv-file" type="file" accept=".csv,.tsv,.txt,.gz,text/csv,text/tab-separated-values" on:change=on_pick />
+                <input id="csv-file" type="file" accept=".csv,.tsv,.txt,.gz,.vrnn,text/csv,text/tab-separated-values" on:change=on_pick />
                 <p class="demo">
                     "No data at hand? "
                     <button type="button" class="secondary" on:click=load_demo
@@ -875,6 +895,7 @@ fn Results(
                     {download("Download reconstruction CSV", "reconstruction.csv")}
                     {download("Download loss CSV", "loss.csv")}
                     {download("Download run JSON", "run.json")}
+                    {download("Download session", "session.vrnn")}
                 </div>
                 <div class="buttons">
                     {move || {

@@ -35,10 +35,22 @@ impl WorkerClient {
         );
         let handler = on_response.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            let Some(text) = ev.data().as_string() else {
-                return;
+            let data = ev.data();
+            // A message is JSON, or [JSON, bytes] when a binary file comes with it.
+            let (text, bytes) = match data.as_string() {
+                Some(text) => (text, None),
+                None => {
+                    let parts: js_sys::Array = data.unchecked_into();
+                    let bytes = parts.get(1).dyn_into::<js_sys::Uint8Array>().ok();
+                    (parts.get(0).as_string().unwrap_or_default(), bytes)
+                }
             };
             match serde_json::from_str::<Response>(&text) {
+                Ok(Response::BinaryFile { name, mime, .. }) => handler(Response::BinaryFile {
+                    name,
+                    mime,
+                    bytes: bytes.map(|b| b.to_vec()).unwrap_or_default(),
+                }),
                 Ok(Response::Ready) => {
                     *ready.borrow_mut() = true;
                     for msg in queue.borrow_mut().drain(..) {

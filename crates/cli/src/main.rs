@@ -15,6 +15,7 @@ use vrnn_engine::export;
 use vrnn_engine::ingest::ingest;
 use vrnn_engine::latent::LatentSummary;
 use vrnn_engine::preset::{self, Preset};
+use vrnn_engine::session::{self, Session};
 use vrnn_engine::simulate::{self, ShapeSet, SimulationConfig};
 use vrnn_engine::{analyse, read_table, IngestOptions, Trainer};
 
@@ -121,6 +122,14 @@ const DEFAULT_GENES_OF_INTEREST: [&str; 3] = ["IRF1", "CXCL9", "CXCL10"];
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open a session file (saved by the app's `Download session`, or `session.vrnn` of `run`)
+    /// and write every result file of that analysis into a folder, without the CSV.
+    Open {
+        #[arg(long)]
+        session: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Read a file once and describe it (columns, time points, cell types) and how fast it was
     /// read, without training: a check before a long run, and the ingest benchmark.
     Inspect {
@@ -234,6 +243,7 @@ fn write_file(dir: &Path, name: &str, contents: &str) -> Result<(), String> {
 fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Inspect { input, time_column } => inspect_cmd(&input, time_column),
+        Command::Open { session, out } => open_cmd(&session, &out),
         Command::Simulate {
             out,
             truth_out,
@@ -392,6 +402,29 @@ fn confusion(labels: &[usize], truth: &[usize], k: usize) -> String {
         }
     }
     s
+}
+
+fn open_cmd(path: &Path, out: &Path) -> Result<(), String> {
+    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let s = Session::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    write_file(out, "means.csv", &export::means_csv(&s.dataset))?;
+    write_file(out, "loss.csv", &export::loss_csv(&s.history))?;
+    write_file(out, "run.json", &s.run.to_json())?;
+    for name in export::analysis_file_names(&s.analysis) {
+        if let Some(f) = export::analysis_file(&s.analysis, &name) {
+            write_file(out, &f.name, &f.contents)?;
+        }
+    }
+    eprintln!(
+        "opened {} ({} genes, {} clusters, {} epochs) and wrote its results to {}",
+        path.display(),
+        s.analysis.genes.len(),
+        s.analysis.clustering.sizes().len(),
+        s.history.len(),
+        out.display()
+    );
+    Ok(())
 }
 
 fn inspect_cmd(input: &Path, time_column: Option<String>) -> Result<(), String> {
@@ -623,10 +656,22 @@ fn run_cmd(command: Command) -> Result<(), String> {
         version: env!("CARGO_PKG_VERSION").into(),
     };
     write_file(&out, "run.json", &run.to_json())?;
-    let t = &analysis.timings;
+    let t = analysis.timings.clone();
+    let sizes = analysis.clustering.sizes();
+    let session = Session {
+        version: session::VERSION,
+        source: input.display().to_string(),
+        cell_type,
+        dataset,
+        run,
+        history,
+        analysis,
+    };
+    let path = out.join("session.vrnn");
+    fs::write(&path, session.to_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!(
         "clusters: {:?} genes; latent summary {:.2} s, k choice {:.2} s, clustering {:.2} s, UMAP {:.2} s",
-        analysis.clustering.sizes(),
+        sizes,
         t.latent_s,
         t.k_choice_s,
         t.cluster_s,

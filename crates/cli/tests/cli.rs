@@ -386,3 +386,42 @@ fn every_bad_input_exits_non_zero_with_its_message() {
         assert!(last.contains(expected), "{name}: {last}");
     }
 }
+
+#[test]
+fn open_writes_a_sessions_results_identical_to_the_run() {
+    let dir = scratch("open");
+    let input = dir.join("cells.csv");
+    write_csv(&input);
+    let o = run_cli(&input, &dir.join("run"), &["--epochs", "2", "--k", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .args(["open", "--session"])
+        .arg(dir.join("run/session.vrnn"))
+        .arg("--out")
+        .arg(dir.join("opened"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "clusters.csv",
+        "latents.csv",
+        "umap.csv",
+        "loss.csv",
+        "memberships.csv",
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("run").join(f)).unwrap(),
+            std::fs::read_to_string(dir.join("opened").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let o = bin()
+        .args(["open", "--session"])
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.join("nope"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a session file"));
+}

@@ -10,6 +10,7 @@ pub mod export;
 pub mod latent;
 pub mod model;
 pub mod preset;
+pub mod session;
 pub mod simulate;
 pub mod train;
 

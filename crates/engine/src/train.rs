@@ -119,7 +119,7 @@ fn select_genes(data: &Tensor<3>, genes: &[usize]) -> Tensor<3> {
 }
 
 /// One epoch's mean losses.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochLosses {
     /// 1-based.
     pub epoch: usize,

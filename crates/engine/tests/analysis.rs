@@ -147,3 +147,78 @@ fn posterior_mean_is_deterministic_and_sampled_z_is_seeded() {
     assert_ne!(mean.latents.values, sampled.latents.values);
     assert_eq!(run(LatentSummary::SampledZ, 5).latents, sampled.latents);
 }
+
+#[test]
+fn a_session_file_brings_the_analysis_back_and_refuses_other_files() {
+    use vrnn_engine::session::{self, Session, SessionError};
+    let a = run(LatentSummary::PosteriorMean, 5);
+    let d = dataset();
+    let s = Session {
+        version: session::VERSION,
+        source: "cells.csv".into(),
+        cell_type: Some("T".into()),
+        run: export::RunInfo {
+            input: "cells.csv".into(),
+            preset: "reference".into(),
+            backend: "CPU".into(),
+            config: TrainConfig::new().with_epochs(3),
+            dataset: export::DatasetInfo::of(&d, Some("T")),
+            n_train_genes: 32,
+            n_test_genes: 8,
+            timings: export::Timings {
+                ingest_s: 0.1,
+                train_s: 1.5,
+                seconds_per_epoch: 0.5,
+            },
+            analysis: Some(export::AnalysisInfo::of(&a)),
+            version: "test".into(),
+        },
+        dataset: d,
+        history: vec![vrnn_engine::EpochLosses {
+            epoch: 1,
+            train: 2.5,
+            test: 2.75,
+        }],
+        analysis: a,
+    };
+    let bytes = s.to_bytes();
+    assert!(session::is_session(&bytes));
+    let back = Session::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        back.analysis, s.analysis,
+        "every number survives the round trip"
+    );
+    assert_eq!(back.dataset, s.dataset);
+    assert_eq!(back.history, s.history);
+    assert_eq!(
+        serde_json::to_value(&back.run).unwrap(),
+        serde_json::to_value(&s.run).unwrap()
+    );
+    for name in export::analysis_file_names(&s.analysis) {
+        assert_eq!(
+            export::analysis_file(&back.analysis, &name),
+            export::analysis_file(&s.analysis, &name),
+            "{name}"
+        );
+    }
+    // Not a session, a newer one, a damaged one: each says so.
+    assert_eq!(
+        Session::from_bytes(b"Cell,Time\n").unwrap_err(),
+        SessionError::NotASession
+    );
+    let mut newer = session::MAGIC.to_vec();
+    {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(&mut newer, flate2::Compression::fast());
+        gz.write_all(br#"{"version": 99}"#).unwrap();
+        gz.finish().unwrap();
+    }
+    let e = Session::from_bytes(&newer).unwrap_err();
+    assert_eq!(e, SessionError::Newer(99));
+    assert!(e.to_string().contains("newer version of the app"), "{e}");
+    let cut = &bytes[..bytes.len() / 2];
+    assert!(matches!(
+        Session::from_bytes(cut),
+        Err(SessionError::Damaged(_))
+    ));
+}

@@ -355,6 +355,22 @@ pub enum Response {
         mime: String,
         contents: String,
     },
+    /// A binary file to save (a session). Its bytes travel beside the JSON, as a file does
+    /// from the page; the page's client puts them here.
+    BinaryFile {
+        name: String,
+        mime: String,
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    /// A session file was opened: the run's losses, before its data set (`Loaded`) and its
+    /// analysis (`Analysed`).
+    Restored {
+        file_name: String,
+        history: Vec<EpochReport>,
+        backend: String,
+        seconds: f64,
+    },
     /// Training could not run or stopped with an error.
     Failed {
         message: String,

@@ -8,6 +8,7 @@ use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::export::{self, RunInfo};
 use vrnn_engine::ingest::{ingest, Ingest, Tally};
 use vrnn_engine::preset;
+use vrnn_engine::session::{self, Session};
 use vrnn_engine::simulate::{simulate, SimulationConfig};
 use vrnn_engine::{
     analyse, Analysis, AnalysisError, Dataset, EpochLosses, IngestError, IngestOptions, Trainer,
@@ -53,6 +54,17 @@ fn post(msg: &Response) {
         }
         Err(e) => web_sys::console::error_1(&format!("cannot encode {msg:?}: {e}").into()),
     }
+}
+
+/// Posts a message with bytes beside it (the page's client joins them again).
+fn post_with_bytes(msg: &Response, bytes: &[u8]) {
+    let Ok(json) = serde_json::to_string(msg) else {
+        return;
+    };
+    let parts = js_sys::Array::new();
+    parts.push(&JsValue::from_str(&json));
+    parts.push(&js_sys::Uint8Array::from(bytes));
+    let _ = scope().post_message(&parts);
 }
 
 fn now_s() -> f64 {
@@ -235,6 +247,79 @@ fn wasm_memory_bytes() -> f64 {
         .byte_length() as f64
 }
 
+/// The finished analysis as one session file (see `vrnn_engine::session`).
+fn export_session(state: &Rc<RefCell<State>>) {
+    let st = state.borrow();
+    let (Some(dataset), Some(run), Some(analysis)) = (&st.dataset, &st.run, &st.analysis) else {
+        return post(&Response::Failed {
+            message: "session.vrnn is not available: train a model first".into(),
+        });
+    };
+    let s = Session {
+        version: session::VERSION,
+        source: st.file_name.clone(),
+        cell_type: st.cell_type.clone(),
+        dataset: (**dataset).clone(),
+        run: run.clone(),
+        history: st.history.clone(),
+        analysis: analysis.clone(),
+    };
+    let stem = st
+        .file_name
+        .rsplit_once('.')
+        .map_or(st.file_name.as_str(), |(stem, _)| stem);
+    post_with_bytes(
+        &Response::BinaryFile {
+            name: format!("{stem}.{}", session::EXTENSION),
+            mime: "application/octet-stream".into(),
+            bytes: Vec::new(),
+        },
+        &s.to_bytes(),
+    );
+}
+
+/// Opens a session file: its data set, losses and analysis come back without the CSV.
+fn open_session(state: &Rc<RefCell<State>>, file_name: &str, s: Session) {
+    let mut st = state.borrow_mut();
+    st.file_name = s.source.clone();
+    st.tally = None;
+    st.cell_type = s.cell_type.clone();
+    st.read = ReadStats::default();
+    post(&Response::Loaded(summary(&st, &s.dataset)));
+    let per_epoch = s.run.timings.seconds_per_epoch;
+    let epochs = s.history.len();
+    post(&Response::Restored {
+        file_name: file_name.to_string(),
+        history: s
+            .history
+            .iter()
+            .map(|e| EpochReport {
+                epoch: e.epoch,
+                epochs,
+                train_loss: e.train,
+                test_loss: e.test,
+                elapsed: per_epoch * e.epoch as f64,
+            })
+            .collect(),
+        backend: s.run.backend.clone(),
+        seconds: s.run.timings.train_s,
+    });
+    post(&Response::Analysed(s.analysis.view()));
+    st.dataset = Some(Rc::new(s.dataset));
+    st.history = s.history;
+    st.run = Some(s.run);
+    st.analysis = Some(s.analysis);
+    st.similar = None;
+}
+
+/// Reads a whole (small) file.
+async fn read_all(blob: &web_sys::Blob) -> Result<Vec<u8>, String> {
+    let data = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&data).to_vec())
+}
+
 /// Bytes read from the file per step: large enough to be fast, small enough that memory stays
 /// bounded however big the file is.
 const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
@@ -332,6 +417,24 @@ async fn load(
     let Some(blob) = blob else {
         return failed("internal error: no file was sent".into(), vec![]);
     };
+    // A session file is recognised from its first bytes, whatever its name.
+    let start = match blob.slice_with_f64_and_f64(0.0, session::MAGIC.len() as f64) {
+        Ok(head) => read_all(&head).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    if session::is_session(&start) {
+        let opened = read_all(&blob)
+            .await
+            .map_err(|e| format!("the file could not be read: {e}"))
+            .and_then(|bytes| Session::from_bytes(&bytes).map_err(|e| e.to_string()));
+        if !still_current() {
+            return;
+        }
+        return match opened {
+            Ok(s) => open_session(&state, &file_name, s),
+            Err(e) => failed(format!("{file_name}: {e}"), vec![]),
+        };
+    }
     let opts = IngestOptions {
         time_column,
         cell_type: None,
@@ -661,6 +764,9 @@ fn similar(state: &Rc<RefCell<State>>, gene: &str, n: usize) {
 }
 
 fn export_file(state: &Rc<RefCell<State>>, name: &str) {
+    if name == "session.vrnn" {
+        return export_session(state);
+    }
     let st = state.borrow();
     let file = match name {
         "loss.csv" => Some(export::ExportFile {
