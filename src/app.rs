@@ -6,9 +6,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use vrnn_protocol::{
     AnalysisView, Compute, DatasetSummary, EpochReport, LatentSummary, Preset, Request, Response,
-    SimilarGene, TrainSettings,
+    SavedRun, SimilarGene, TrainSettings,
 };
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DragEvent, Event, HtmlInputElement};
 
 use crate::client::WorkerClient;
@@ -59,6 +59,24 @@ fn save_file(name: &str, mime: &str, parts: &js_sys::Array) {
         .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
 }
 
+/// `?inject-panic=N` or `?inject-gpu-loss=N`: a testing aid that makes the worker panic at the
+/// end of epoch N (the second only when training on WebGPU, as a lost device would).
+fn url_fault() -> Option<Request> {
+    let search = window().location().search().unwrap_or_default();
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let at = |k: &str| params.get(k).and_then(|v| v.parse().ok());
+    if let Some(at_epoch) = at("inject-panic") {
+        return Some(Request::InjectPanic {
+            at_epoch,
+            only_on_webgpu: false,
+        });
+    }
+    at("inject-gpu-loss").map(|at_epoch| Request::InjectPanic {
+        at_epoch,
+        only_on_webgpu: true,
+    })
+}
+
 /// `?backend=cpu|webgpu&epochs=N` as initial settings.
 fn url_settings() -> (Option<Compute>, Option<usize>) {
     let search = window().location().search().unwrap_or_default();
@@ -98,6 +116,18 @@ pub fn App() -> impl IntoView {
     let selected = RwSignal::new(None::<usize>);
     let similar = RwSignal::new(None::<(String, Vec<SimilarGene>)>);
     let trained = RwSignal::new(String::new());
+    // Runs kept in this browser, and the latest one stored for the current run.
+    let saved = RwSignal::new(Vec::<SavedRun>::new());
+    let stored = RwSignal::new(None::<(String, usize, bool)>);
+    let fault = StoredValue::new(url_fault());
+    let client = StoredValue::new_local(None::<Rc<WorkerClient>>);
+    let with_client = move |f: &dyn Fn(&Rc<WorkerClient>)| {
+        client.with_value(|c| {
+            if let Some(c) = c {
+                f(c)
+            }
+        })
+    };
 
     // After a load that did not happen: back to where the page was.
     let settled = move || {
@@ -109,8 +139,68 @@ pub fn App() -> impl IntoView {
     };
     let on_response = move |r: Response| match r {
         Response::Ready => {
-            phase.set(Phase::Idle);
-            status.set("Ready: drop a CSV file to begin.".into());
+            if phase.get_untracked() == Phase::Starting {
+                phase.set(Phase::Idle);
+                status.set("Ready: drop a CSV file to begin.".into());
+            }
+            with_client(&|c| {
+                c.send(&Request::ListSaved);
+                if let Some(f) = fault.get_value() {
+                    c.send(&f);
+                }
+            });
+            fault.set_value(None);
+        }
+        Response::SavedRuns(runs) => saved.set(runs),
+        Response::Stored {
+            id,
+            epochs,
+            finished,
+        } => stored.set(Some((id, epochs, finished))),
+        Response::Crashed { message } => {
+            let was = phase.get_untracked();
+            let kept = stored.get_untracked();
+            let on_webgpu = matches!(&was, Phase::Training { backend } if backend == "WebGPU");
+            match kept {
+                Some((id, epochs, false)) if on_webgpu => {
+                    error.set(Some(format!(
+                        "WebGPU failed during training ({message}); the run continues on the CPU backend from the checkpoint at epoch {epochs}."
+                    )));
+                    compute.set(Compute::Cpu);
+                    with_client(&|c| {
+                        c.send(&Request::OpenSaved {
+                            id: id.clone(),
+                            resume: Some(Compute::Cpu),
+                        })
+                    });
+                }
+                Some((id, epochs, finished)) => {
+                    let advice = if finished {
+                        "Nothing was lost.".to_string()
+                    } else {
+                        format!("The checkpoint at epoch {epochs} is reopened: press \"Resume\" to go on.")
+                    };
+                    error.set(Some(format!(
+                        "The analysis worker crashed ({message}); a new one was started. {advice}"
+                    )));
+                    with_client(&|c| {
+                        c.send(&Request::OpenSaved {
+                            id: id.clone(),
+                            resume: None,
+                        })
+                    });
+                }
+                None => {
+                    error.set(Some(format!(
+                        "The analysis worker crashed ({message}); a new one was started. Load the file again to go on."
+                    )));
+                    summary.set(None);
+                    history.set(Vec::new());
+                    analysis.set(None);
+                    phase.set(Phase::Idle);
+                    status.set("Ready: drop a CSV file to begin.".into());
+                }
+            }
         }
         Response::Reading {
             file_name,
@@ -162,6 +252,7 @@ pub fn App() -> impl IntoView {
                     .collect(),
             );
             summary.set(Some(s));
+            stored.set(None);
             history.set(Vec::new());
             analysis.set(None);
             selected.set(None);
@@ -189,10 +280,17 @@ pub fn App() -> impl IntoView {
             ));
         }
         Response::Notice { message } => notice.set(Some(message)),
-        Response::Started { backend, note } => {
+        Response::Started {
+            backend,
+            note,
+            history: so_far,
+        } => {
             // The earlier results stay until a run has really started (a refused run, such as
             // more clusters than genes, keeps them).
-            history.set(Vec::new());
+            if so_far.is_empty() {
+                stored.set(None);
+            }
+            history.set(so_far);
             analysis.set(None);
             selected.set(None);
             similar.set(None);
@@ -284,19 +382,29 @@ pub fn App() -> impl IntoView {
             history: h,
             backend,
             seconds,
+            epochs_total,
+            analysed,
         } => {
-            let epochs = h.len();
+            let done = h.len();
             trained.set(format!(
-                "{epochs} epochs in {} on {backend}, reopened from {file_name}",
+                "{done} epochs in {} on {backend}, reopened from {file_name}",
                 format::duration(seconds)
             ));
             backend_used.set(Some(backend));
             history.set(h);
-            phase.set(Phase::Analysing);
+            if analysed {
+                phase.set(Phase::Analysing);
+            } else {
+                epochs.set(epochs_total.max(done + 1));
+                status.set(format!(
+                    "Reopened {file_name}: a checkpoint at epoch {done} of {epochs_total}. Press \"Resume\" to go on from there."
+                ));
+                phase.set(Phase::Done);
+            }
         }
         Response::Cancelled { epochs } => {
             status.set(format!(
-                "Cancelled after {epochs} epochs; the losses so far are kept."
+                "Cancelled after {epochs} epochs; the losses so far are kept, and Resume goes on from here."
             ));
             phase.set(Phase::Done);
         }
@@ -307,21 +415,10 @@ pub fn App() -> impl IntoView {
         }
     };
 
-    let client = match WorkerClient::start(on_response) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            error.set(Some(e));
-            None
-        }
-    };
-    let client = StoredValue::new_local(client);
-    let with_client = move |f: &dyn Fn(&Rc<WorkerClient>)| {
-        client.with_value(|c| {
-            if let Some(c) = c {
-                f(c)
-            }
-        })
-    };
+    match WorkerClient::start(on_response) {
+        Ok(c) => client.set_value(Some(c)),
+        Err(e) => error.set(Some(e)),
+    }
 
     let load_with = move |file: web_sys::File, time_column: Option<String>| {
         let name = file.name();
@@ -400,6 +497,34 @@ pub fn App() -> impl IntoView {
         with_client(&|c| c.send(&Request::Train(settings.clone())));
     };
     let cancel = move |_| with_client(&|c| c.send(&Request::Cancel));
+    let continue_training = move |_| {
+        error.set(None);
+        notice.set(None);
+        status.set("Going on training from the last weights…".into());
+        phase.set(Phase::Training {
+            backend: String::new(),
+        });
+        with_client(&|c| {
+            c.send(&Request::Continue {
+                epochs: epochs.get_untracked().max(1),
+                compute: compute.get_untracked(),
+            })
+        });
+    };
+    let reopen = Callback::new(move |id: String| {
+        error.set(None);
+        notice.set(None);
+        status.set("Reopening the saved analysis…".into());
+        with_client(&|c| {
+            c.send(&Request::OpenSaved {
+                id: id.clone(),
+                resume: None,
+            })
+        });
+    });
+    let delete = Callback::new(move |id: String| {
+        with_client(&|c| c.send(&Request::DeleteSaved { id: id.clone() }))
+    });
 
     // Changing k after training re-clusters the same latents: no retraining.
     Effect::new(move || {
@@ -447,6 +572,7 @@ pub fn App() -> impl IntoView {
     };
     let can_train =
         move || summary.with(|s| s.is_some()) && matches!(phase.get(), Phase::Idle | Phase::Done);
+    let can_continue = move || phase.get() == Phase::Done && history.with(|h| !h.is_empty());
 
     Effect::new(move || {
         let h = history.get();
@@ -604,6 +730,10 @@ pub fn App() -> impl IntoView {
                 </label>
                 <button type="button" on:click=train prop:disabled=move || !can_train()>"Train"</button>
                 <button type="button" on:click=cancel prop:disabled=move || !busy()>"Cancel"</button>
+                <button type="button" class="secondary" on:click=continue_training prop:disabled=move || !can_continue()
+                    title="Train the current run further from its last weights, up to Epochs in all">
+                    "Resume"
+                </button>
             </section>
 
             <p class="muted preset-note">{move || preset.get().description()}</p>
@@ -616,6 +746,10 @@ pub fn App() -> impl IntoView {
             <section class="plots">
                 <div id="plot-loss" class="plot" data-plot="loss"></div>
             </section>
+
+            <Show when=move || !saved.with(Vec::is_empty)>
+                <SavedList saved=saved reopen=reopen delete=delete busy=Signal::derive(busy) />
+            </Show>
 
             <Show when=move || analysis.with(|a| a.is_some())>
                 <Results
@@ -1023,6 +1157,72 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
                 <dt>"Metadata columns"</dt>
                 <dd>{meta}</dd>
             </dl>
+        </section>
+    }
+}
+
+/// The runs kept in this browser: a reload or a crash costs only the epochs since the last
+/// checkpoint.
+#[component]
+fn SavedList(
+    saved: RwSignal<Vec<SavedRun>>,
+    reopen: Callback<String>,
+    delete: Callback<String>,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <section class="saved" role="region" aria-label="Saved analyses">
+            <h2>"Saved analyses"</h2>
+            <p class="muted">
+                "Kept in this browser only (never uploaded) and saved every few seconds while training, so a closed tab loses at most a few seconds."
+            </p>
+            <ul>
+                {move || {
+                    saved
+                        .get()
+                        .into_iter()
+                        .map(|r| {
+                            let when = js_sys::Date::new(&r.saved_at.into())
+                                .to_locale_string("default", &JsValue::UNDEFINED)
+                                .as_string()
+                                .unwrap_or_default();
+                            let of_type = r
+                                .cell_type
+                                .as_ref()
+                                .map(|t| format!(" ({t})"))
+                                .unwrap_or_default();
+                            let state = if r.finished {
+                                format!("finished, {} epochs", r.epochs_done)
+                            } else {
+                                format!("checkpoint at epoch {} of {}", r.epochs_done, r.epochs_total)
+                            };
+                            let text = format!(
+                                "{}{of_type} · {} · {state} · {} · saved {when}",
+                                r.source,
+                                r.preset,
+                                format::bytes(r.bytes)
+                            );
+                            let (id_open, id_delete) = (r.id.clone(), r.id.clone());
+                            view! {
+                                <li data-finished=r.finished.to_string()>
+                                    <span class="saved-label">{text.clone()}</span>
+                                    <button type="button" class="secondary"
+                                        aria-label=format!("Reopen {text}")
+                                        prop:disabled=move || busy.get()
+                                        on:click=move |_| reopen.run(id_open.clone())>
+                                        "Reopen"
+                                    </button>
+                                    <button type="button" class="secondary"
+                                        aria-label=format!("Delete {text}")
+                                        on:click=move |_| delete.run(id_delete.clone())>
+                                        "Delete"
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
         </section>
     }
 }

@@ -123,12 +123,19 @@ const DEFAULT_GENES_OF_INTEREST: [&str; 3] = ["IRF1", "CXCL9", "CXCL10"];
 #[derive(Subcommand)]
 enum Command {
     /// Open a session file (saved by the app's `Download session`, or `session.vrnn` of `run`)
-    /// and write every result file of that analysis into a folder, without the CSV.
+    /// and write every result file of that analysis into a folder, without the CSV. A
+    /// checkpoint (saved while training ran), or `--epochs` above the epochs done, first goes
+    /// on training from the saved weights.
     Open {
         #[arg(long)]
         session: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Train on to this many epochs in all (default: the epochs the run asked for).
+        #[arg(long)]
+        epochs: Option<usize>,
+        #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+        backend: BackendArg,
     },
     /// Read a file once and describe it (columns, time points, cell types) and how fast it was
     /// read, without training: a check before a long run, and the ingest benchmark.
@@ -243,7 +250,12 @@ fn write_file(dir: &Path, name: &str, contents: &str) -> Result<(), String> {
 fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Inspect { input, time_column } => inspect_cmd(&input, time_column),
-        Command::Open { session, out } => open_cmd(&session, &out),
+        Command::Open {
+            session,
+            out,
+            epochs,
+            backend,
+        } => open_cmd(&session, &out, epochs, backend),
         Command::Simulate {
             out,
             truth_out,
@@ -404,27 +416,90 @@ fn confusion(labels: &[usize], truth: &[usize], k: usize) -> String {
     s
 }
 
-fn open_cmd(path: &Path, out: &Path) -> Result<(), String> {
+fn open_cmd(
+    path: &Path,
+    out: &Path,
+    epochs: Option<usize>,
+    backend_arg: BackendArg,
+) -> Result<(), String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let s = Session::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut s = Session::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let target = epochs.unwrap_or(s.run.config.epochs).max(s.epochs_done());
+    if s.analysis.is_none() || target > s.epochs_done() {
+        eprintln!(
+            "going on training from epoch {} to {target}",
+            s.epochs_done()
+        );
+        let (device, used) = device_for(backend_arg)?;
+        let device = backend::training_device(device, s.settings.seed);
+        let (mut trainer, inputs) = s
+            .resume(target, &device)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let t1 = Instant::now();
+        while !trainer.is_done() {
+            let e = pollster::block_on(trainer.epoch());
+            eprintln!(
+                "epoch {}/{target}: train {:.6} test {:.6}",
+                e.epoch, e.train, e.test
+            );
+            s.history.push(e);
+        }
+        let train_s = s.run.timings.train_s + t1.elapsed().as_secs_f64();
+        s.run.config.epochs = target;
+        s.run.backend = used.label().into();
+        s.run.timings.train_s = train_s;
+        s.run.timings.seconds_per_epoch = train_s / target.max(1) as f64;
+        s.settings.epochs = target;
+        s.weights = trainer.model().to_torch();
+        let (model, inference_device) = trainer.inference_model();
+        let clock = Instant::now();
+        let now = move || clock.elapsed().as_secs_f64();
+        let analysis = pollster::block_on(analyse(
+            &model,
+            &inference_device,
+            &s.dataset,
+            &inputs,
+            s.analysis_config(),
+            &now,
+            |_| std::future::ready(true),
+        ))
+        .map_err(|e| e.to_string())?;
+        s.run.analysis = Some(export::AnalysisInfo::of(&analysis));
+        s.analysis = Some(analysis);
+        let path = out.join("session.vrnn");
+        fs::write(&path, s.to_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let analysis = s.analysis.as_ref().expect("analysed above when missing");
     write_file(out, "means.csv", &export::means_csv(&s.dataset))?;
     write_file(out, "loss.csv", &export::loss_csv(&s.history))?;
     write_file(out, "run.json", &s.run.to_json())?;
-    for name in export::analysis_file_names(&s.analysis) {
-        if let Some(f) = export::analysis_file(&s.analysis, &name) {
+    for name in export::analysis_file_names(analysis) {
+        if let Some(f) = export::analysis_file(analysis, &name) {
             write_file(out, &f.name, &f.contents)?;
         }
     }
     eprintln!(
         "opened {} ({} genes, {} clusters, {} epochs) and wrote its results to {}",
         path.display(),
-        s.analysis.genes.len(),
-        s.analysis.clustering.sizes().len(),
+        analysis.genes.len(),
+        analysis.clustering.sizes().len(),
         s.history.len(),
         out.display()
     );
     Ok(())
+}
+
+fn device_for(
+    backend_arg: BackendArg,
+) -> Result<(vrnn_engine::burn::tensor::Device, Backend), String> {
+    Ok(match backend_arg {
+        BackendArg::Cpu => (backend::cpu_device(), Backend::Cpu),
+        BackendArg::Wgpu => (
+            backend::wgpu_device().map_err(|e| format!("wgpu backend: {e}"))?,
+            Backend::Wgpu,
+        ),
+    })
 }
 
 fn inspect_cmd(input: &Path, time_column: Option<String>) -> Result<(), String> {
@@ -547,13 +622,7 @@ fn run_cmd(command: Command) -> Result<(), String> {
     fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     write_file(&out, "means.csv", &export::means_csv(&dataset))?;
 
-    let (device, used) = match backend_arg {
-        BackendArg::Cpu => (backend::cpu_device(), Backend::Cpu),
-        BackendArg::Wgpu => (
-            backend::wgpu_device().map_err(|e| format!("wgpu backend: {e}"))?,
-            Backend::Wgpu,
-        ),
-    };
+    let (device, used) = device_for(backend_arg)?;
     let mut config = preset::train_config(preset, epochs, seed).with_batch_size(batch_size);
     if let Some(beta) = beta {
         config.beta = beta;
@@ -658,14 +727,29 @@ fn run_cmd(command: Command) -> Result<(), String> {
     write_file(&out, "run.json", &run.to_json())?;
     let t = analysis.timings.clone();
     let sizes = analysis.clustering.sizes();
+    let settings = vrnn_protocol::TrainSettings {
+        epochs,
+        seed,
+        compute: match backend_arg {
+            BackendArg::Cpu => vrnn_protocol::Compute::Cpu,
+            BackendArg::Wgpu => vrnn_protocol::Compute::WebGpu,
+        },
+        k,
+        preset,
+        latent: Some(analysis.config.latent),
+        genes,
+        keep,
+    };
     let session = Session {
         version: session::VERSION,
         source: input.display().to_string(),
         cell_type,
         dataset,
+        settings,
         run,
         history,
-        analysis,
+        weights: trainer.model().to_torch(),
+        analysis: Some(analysis),
     };
     let path = out.join("session.vrnn");
     fs::write(&path, session.to_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -415,6 +415,32 @@ fn open_writes_a_sessions_results_identical_to_the_run() {
             "{f}"
         );
     }
+    // Going on training from the saved weights: 2 more epochs, a new analysis and session.
+    let o = bin()
+        .args(["open", "--epochs", "4", "--session"])
+        .arg(dir.join("run/session.vrnn"))
+        .arg("--out")
+        .arg(dir.join("more"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("going on training from epoch 2 to 4"), "{err}");
+    let loss = std::fs::read_to_string(dir.join("more/loss.csv")).unwrap();
+    let first = std::fs::read_to_string(dir.join("run/loss.csv")).unwrap();
+    assert_eq!(loss.lines().count(), 5, "{loss}");
+    assert!(loss.starts_with(&first), "the first two epochs are kept");
+    assert!(dir.join("more/session.vrnn").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("more/clusters.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        std::fs::read_to_string(dir.join("run/clusters.csv"))
+            .unwrap()
+            .lines()
+            .count()
+    );
     let o = bin()
         .args(["open", "--session"])
         .arg(&input)

@@ -364,6 +364,78 @@ impl Vrnn {
         out
     }
 
+    /// Every parameter with its PyTorch name and shape, flattened, without reading it back.
+    fn flat_parameters(&self) -> Vec<(String, Vec<usize>, Tensor<1>)> {
+        let mut out = Vec::new();
+        let mut put2 = |name: String, p: &Param<Tensor<2>>| {
+            let t = p.val().transpose();
+            let dims = t.dims().to_vec();
+            out.push((name, dims.clone(), t.reshape([dims[0] * dims[1]])));
+        };
+        for (name, l) in self.linears() {
+            put2(format!("{name}.weight"), &l.weight);
+        }
+        put2("lstm.weight_ih".into(), &self.lstm.weight_ih);
+        put2("lstm.weight_hh".into(), &self.lstm.weight_hh);
+        let mut put1 = |name: String, p: &Param<Tensor<1>>| {
+            let t = p.val();
+            out.push((name, t.dims().to_vec(), t));
+        };
+        for (name, l) in self.linears() {
+            if let Some(b) = &l.bias {
+                put1(format!("{name}.bias"), b);
+            }
+        }
+        put1("lstm.bias_ih".into(), &self.lstm.bias_ih);
+        put1("lstm.bias_hh".into(), &self.lstm.bias_hh);
+        out
+    }
+
+    /// The weights as the reference's `state_dict`, read back in one asynchronous read (a
+    /// blocking read panics on WebGPU), for checkpoints and session files.
+    pub async fn weights(&self) -> TorchTensors {
+        let params = self.flat_parameters();
+        let all = Tensor::cat(params.iter().map(|p| p.2.clone()).collect(), 0);
+        let values: Vec<f32> = all
+            .into_data_async()
+            .await
+            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+            .unwrap_or_default();
+        let mut out = TorchTensors::new();
+        let mut at = 0;
+        for (name, shape, _) in params {
+            let n: usize = shape.iter().product();
+            let v = values
+                .get(at..at + n)
+                .map(<[f32]>::to_vec)
+                .unwrap_or_default();
+            at += n;
+            out.insert(name, (shape, v));
+        }
+        out
+    }
+
+    /// A model of `config`'s sizes with the given weights; names a tensor that is missing or
+    /// whose shape does not fit, so a file of another model is refused, not misread.
+    pub fn from_weights(
+        config: &VrnnConfig,
+        weights: &TorchTensors,
+        device: &Device,
+    ) -> Result<Vrnn, String> {
+        let fresh = config.init(device);
+        for (name, shape, _) in fresh.flat_parameters() {
+            let (have, values) = torch_get(weights, &name)?;
+            if *have != shape || values.len() != shape.iter().product::<usize>() {
+                return Err(format!(
+                    "tensor \"{name}\" has shape {have:?}, this model needs {shape:?}"
+                ));
+            }
+        }
+        let mut model = Vrnn::from_torch(weights, device)?;
+        model.decoder_previous_h = config.decoder_previous_h;
+        Ok(model)
+    }
+
     /// The weights as the reference's `state_dict`. Reads synchronously: native only.
     pub fn to_torch(&self) -> TorchTensors {
         self.walk_torch(|p| Some(p.val()), |p| Some(p.val()))

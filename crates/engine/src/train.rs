@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{vrnn_loss_weighted, Vrnn, VrnnConfig};
+use crate::model::{vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
 
 /// Every hyper-parameter of a training run; defaults are the reference's.
 #[derive(Config, Debug, PartialEq)]
@@ -196,10 +196,32 @@ impl Trainer {
         self
     }
 
+    /// Continues a run from saved weights after `epochs_done` epochs: the same train/test split
+    /// (it follows from the seed), the saved weights, a fresh Adam state, and a random stream
+    /// reseeded from the seed and the epoch. A resumed run is reproducible, though not identical
+    /// to one that never stopped: Adam's moment estimates are rebuilt within a few steps.
+    pub fn resume(mut self, weights: &TorchTensors, epochs_done: usize) -> Result<Self, String> {
+        self.model = Some(Vrnn::from_weights(
+            &self.config.model,
+            weights,
+            &self.device,
+        )?);
+        self.epoch = epochs_done;
+        self.rng = StdRng::seed_from_u64(
+            self.config.seed ^ (epochs_done as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        Ok(self)
+    }
+
     pub fn model(&self) -> &Vrnn {
         self.model
             .as_ref()
             .expect("model is always present between calls")
+    }
+
+    /// The model's weights, read back asynchronously (a checkpoint; safe on WebGPU).
+    pub async fn weights(&self) -> TorchTensors {
+        self.model().valid().weights().await
     }
 
     /// The trained model without autodiff, and its device, for inference after training.

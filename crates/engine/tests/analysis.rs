@@ -153,10 +153,15 @@ fn a_session_file_brings_the_analysis_back_and_refuses_other_files() {
     use vrnn_engine::session::{self, Session, SessionError};
     let a = run(LatentSummary::PosteriorMean, 5);
     let d = dataset();
+    let weights = vrnn_engine::VrnnConfig::new()
+        .init(&backend::cpu_device())
+        .to_torch();
     let s = Session {
         version: session::VERSION,
         source: "cells.csv".into(),
         cell_type: Some("T".into()),
+        settings: settings(3),
+        weights,
         run: export::RunInfo {
             input: "cells.csv".into(),
             preset: "reference".into(),
@@ -179,7 +184,7 @@ fn a_session_file_brings_the_analysis_back_and_refuses_other_files() {
             train: 2.5,
             test: 2.75,
         }],
-        analysis: a,
+        analysis: Some(a),
     };
     let bytes = s.to_bytes();
     assert!(session::is_session(&bytes));
@@ -190,14 +195,20 @@ fn a_session_file_brings_the_analysis_back_and_refuses_other_files() {
     );
     assert_eq!(back.dataset, s.dataset);
     assert_eq!(back.history, s.history);
+    assert_eq!(back.weights, s.weights, "weights are exact");
+    assert_eq!(back.settings, s.settings);
     assert_eq!(
         serde_json::to_value(&back.run).unwrap(),
         serde_json::to_value(&s.run).unwrap()
     );
-    for name in export::analysis_file_names(&s.analysis) {
+    let (a, b) = (
+        s.analysis.as_ref().unwrap(),
+        back.analysis.as_ref().unwrap(),
+    );
+    for name in export::analysis_file_names(a) {
         assert_eq!(
-            export::analysis_file(&back.analysis, &name),
-            export::analysis_file(&s.analysis, &name),
+            export::analysis_file(b, &name),
+            export::analysis_file(a, &name),
             "{name}"
         );
     }
@@ -221,4 +232,85 @@ fn a_session_file_brings_the_analysis_back_and_refuses_other_files() {
         Session::from_bytes(cut),
         Err(SessionError::Damaged(_))
     ));
+}
+
+fn settings(epochs: usize) -> vrnn_protocol::TrainSettings {
+    vrnn_protocol::TrainSettings {
+        epochs,
+        seed: 5,
+        compute: Default::default(),
+        k: 4,
+        preset: Preset::Reference,
+        latent: None,
+        genes: None,
+        keep: vec![],
+    }
+}
+
+/// A checkpoint taken after 3 epochs goes on to 5 from exactly its weights, without the CSV; a
+/// file with weights of another model size is refused with the tensor named.
+#[test]
+fn a_checkpoint_resumes_training_from_its_weights() {
+    use vrnn_engine::session::Session;
+    let _one_at_a_time = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
+    let d = dataset();
+    let config = TrainConfig::new().with_epochs(5).with_seed(5);
+    let device = backend::training_device(backend::cpu_device(), 5);
+    let mut trainer = Trainer::new(config.clone(), &d.means, 40, 5, &device);
+    let mut history = Vec::new();
+    for _ in 0..3 {
+        history.push(pollster::block_on(trainer.epoch()));
+    }
+    let weights = pollster::block_on(trainer.model().weights());
+    assert_eq!(
+        weights,
+        trainer.model().to_torch(),
+        "async read = sync read"
+    );
+    let mut s = Session {
+        version: vrnn_engine::session::VERSION,
+        source: "cells.csv".into(),
+        cell_type: None,
+        dataset: d.clone(),
+        settings: settings(5),
+        run: export::RunInfo {
+            input: "cells.csv".into(),
+            preset: "reference".into(),
+            backend: "CPU".into(),
+            config,
+            dataset: export::DatasetInfo::of(&d, None),
+            n_train_genes: trainer.n_train(),
+            n_test_genes: trainer.n_test(),
+            timings: export::Timings {
+                ingest_s: 0.0,
+                train_s: 0.0,
+                seconds_per_epoch: 0.0,
+            },
+            analysis: None,
+            version: "test".into(),
+        },
+        history: history.clone(),
+        weights,
+        analysis: None,
+    };
+    let back = Session::from_bytes(&s.to_bytes_fast()).unwrap();
+    assert!(back.is_checkpoint());
+    let (mut resumed, _) = back.resume(5, &device).unwrap();
+    assert_eq!(resumed.epochs_done(), 3);
+    assert_eq!(resumed.n_train(), trainer.n_train(), "same split");
+    assert_eq!(resumed.model().to_torch(), s.weights, "same weights");
+    let e4 = pollster::block_on(resumed.epoch());
+    assert_eq!(e4.epoch, 4);
+    assert!(e4.train.is_finite() && e4.test.is_finite(), "{e4:?}");
+    pollster::block_on(resumed.epoch());
+    assert!(resumed.is_done());
+    assert_ne!(resumed.model().to_torch(), s.weights, "it trained on");
+    // Resuming is reproducible: the same checkpoint gives the same epochs.
+    let (mut again, _) = back.resume(5, &device).unwrap();
+    assert_eq!(pollster::block_on(again.epoch()), e4);
+
+    let w = s.weights.get_mut("enc1.weight").unwrap();
+    w.0 = vec![1, w.1.len()];
+    let e = s.resume(5, &device).err().unwrap();
+    assert!(e.contains("enc1.weight"), "{e}");
 }

@@ -180,6 +180,44 @@ pub enum Request {
     Similar { gene: String, n: usize },
     /// Send one of the run's files (names as in [`Response::File`]).
     Export { name: String },
+    /// Go on training the current run (finished, cancelled, or reopened from a session or a
+    /// checkpoint) from its last weights, up to `epochs` in all, then analyse it again.
+    Continue { epochs: usize, compute: Compute },
+    /// List the runs kept in this browser's storage ([`Response::SavedRuns`]).
+    ListSaved,
+    /// Reopen a kept run; with `resume`, go on training it at once on that compute.
+    OpenSaved {
+        id: String,
+        #[serde(default)]
+        resume: Option<Compute>,
+    },
+    /// Delete a kept run.
+    DeleteSaved { id: String },
+    /// A testing aid (the page's `?inject-panic=N` and `?inject-gpu-loss=N`): panic at the end of
+    /// epoch `at_epoch` (with `only_on_webgpu`, only when training on WebGPU, as a lost device
+    /// would), to prove that a crash costs only the epochs since the last checkpoint.
+    InjectPanic {
+        at_epoch: usize,
+        only_on_webgpu: bool,
+    },
+}
+
+/// A run kept in the browser's storage, as listed on the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedRun {
+    pub id: String,
+    /// The file the data came from.
+    pub source: String,
+    pub cell_type: Option<String>,
+    pub preset: String,
+    pub epochs_done: usize,
+    pub epochs_total: usize,
+    /// Trained and analysed; otherwise a checkpoint taken while training ran.
+    pub finished: bool,
+    /// Milliseconds since 1970, when it was saved.
+    pub saved_at: f64,
+    /// Size of the stored session.
+    pub bytes: f64,
 }
 
 /// What was read from a file, for the page's summary.
@@ -328,6 +366,10 @@ pub enum Response {
     Started {
         backend: String,
         note: Option<String>,
+        /// The epochs already trained when a run goes on from saved weights (empty for a new
+        /// run).
+        #[serde(default)]
+        history: Vec<EpochReport>,
     },
     Epoch(EpochReport),
     Finished {
@@ -364,12 +406,31 @@ pub enum Response {
         bytes: Vec<u8>,
     },
     /// A session file was opened: the run's losses, before its data set (`Loaded`) and its
-    /// analysis (`Analysed`).
+    /// analysis (`Analysed`, absent for a checkpoint, which can go on training).
     Restored {
         file_name: String,
         history: Vec<EpochReport>,
         backend: String,
         seconds: f64,
+        /// The epochs the run was asked for.
+        #[serde(default)]
+        epochs_total: usize,
+        /// Whether an analysis follows; a checkpoint has none yet.
+        #[serde(default)]
+        analysed: bool,
+    },
+    /// The runs kept in this browser, newest first.
+    SavedRuns(Vec<SavedRun>),
+    /// The current run was kept in the browser's storage (a checkpoint or, once analysed, the
+    /// whole session) under this id.
+    Stored {
+        id: String,
+        epochs: usize,
+        finished: bool,
+    },
+    /// The worker panicked: its message. The page restarts the worker.
+    Crashed {
+        message: String,
     },
     /// Training could not run or stopped with an error.
     Failed {

@@ -2,6 +2,8 @@
 //! page never freezes. It speaks only the typed protocol of `vrnn-protocol`.
 
 #[cfg(target_arch = "wasm32")]
+mod store;
+#[cfg(target_arch = "wasm32")]
 mod worker;
 
 #[cfg(target_arch = "wasm32")]

@@ -7,16 +7,19 @@ use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::export::{self, RunInfo};
 use vrnn_engine::ingest::{ingest, Ingest, Tally};
-use vrnn_engine::preset;
+use vrnn_engine::model::TorchTensors;
+use vrnn_engine::preset::{self, Prepared};
 use vrnn_engine::session::{self, Session};
 use vrnn_engine::simulate::{simulate, SimulationConfig};
 use vrnn_engine::{
     analyse, Analysis, AnalysisError, Dataset, EpochLosses, IngestError, IngestOptions, Trainer,
 };
 use vrnn_protocol::{
-    CellTypeCount, Compute, DatasetSummary, EpochReport, ReadStats, Request, Response, SimilarGene,
-    TrainSettings,
+    CellTypeCount, Compute, DatasetSummary, EpochReport, ReadStats, Request, Response, SavedRun,
+    SimilarGene, TrainSettings,
 };
+
+use crate::store;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -41,7 +44,20 @@ struct State {
     run: Option<RunInfo>,
     analysis: Option<Analysis>,
     similar: Option<(String, Vec<SimilarGene>)>,
+    /// What the last run needs to be saved or to go on training: the genes it trained on, what
+    /// it was asked for, its id in the browser's storage, and its weights after its last epoch.
+    trained: Option<Rc<Dataset>>,
+    settings: Option<TrainSettings>,
+    run_id: Option<String>,
+    weights: Option<TorchTensors>,
+    /// A storage failure is reported once per run, not at every checkpoint.
+    storage_warned: bool,
+    /// A panic asked for by the tests (see [`Request::InjectPanic`]).
+    fault: Option<(usize, bool)>,
 }
+
+/// Seconds between checkpoints while training.
+const CHECKPOINT_S: f64 = 5.0;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -84,7 +100,18 @@ async fn yield_to_event_loop() {
 }
 
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // A panic aborts this WebAssembly instance: the page is told why, and starts a new worker.
+    // The console gets the location; the page gets the message, which is what a user can read.
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| info.to_string());
+        post(&Response::Crashed { message });
+    }));
     let state = Rc::new(RefCell::new(State::default()));
     let cancel = Rc::new(Cell::new(false));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
@@ -172,6 +199,55 @@ pub fn start() {
                     }
                 });
             }
+            Request::Continue { epochs, compute } => {
+                if state.borrow().running {
+                    post(&Response::Failed {
+                        message: "a training run is already in progress".into(),
+                    });
+                    return;
+                }
+                let Some(s) = current_session(&state.borrow()) else {
+                    post(&Response::Failed {
+                        message:
+                            "there is no run to continue: train a model or open a session first"
+                                .into(),
+                    });
+                    return;
+                };
+                if s.analysis.is_some() && epochs <= s.epochs_done() {
+                    post(&Response::Failed {
+                        message: format!(
+                            "this run has trained {} epochs: set \"Epochs\" higher to continue it",
+                            s.epochs_done()
+                        ),
+                    });
+                    return;
+                }
+                cancel.set(false);
+                let (state, cancel) = (state.clone(), cancel.clone());
+                spawn_local(async move {
+                    state.borrow_mut().running = true;
+                    resume(&state, &cancel, s, epochs, compute, None).await;
+                    state.borrow_mut().running = false;
+                });
+            }
+            Request::ListSaved => spawn_local(list_saved()),
+            Request::OpenSaved { id, resume } => {
+                cancel.set(false);
+                spawn_local(open_saved(state.clone(), cancel.clone(), id, resume));
+            }
+            Request::DeleteSaved { id } => spawn_local(async move {
+                if let Err(e) = store::delete(&id).await {
+                    post(&Response::Notice {
+                        message: format!("The saved analysis could not be deleted: {e}."),
+                    });
+                }
+                list_saved().await;
+            }),
+            Request::InjectPanic {
+                at_epoch,
+                only_on_webgpu,
+            } => state.borrow_mut().fault = Some((at_epoch, only_on_webgpu)),
             Request::Recluster { k } => recluster(&state, k),
             Request::Similar { gene, n } => similar(&state, &gene, n),
             Request::Export { name } => export_file(&state, &name),
@@ -203,10 +279,20 @@ fn loaded(
 fn replace_dataset(st: &mut State, d: Dataset) {
     post(&Response::Loaded(summary(st, &d)));
     st.dataset = Some(Rc::new(d));
+    forget_run(st);
+}
+
+/// A new data set or a new run: the previous run's results go.
+fn forget_run(st: &mut State) {
     st.history.clear();
     st.run = None;
     st.analysis = None;
     st.similar = None;
+    st.trained = None;
+    st.settings = None;
+    st.run_id = None;
+    st.weights = None;
+    st.storage_warned = false;
 }
 
 /// Keeps one cell type, or all cells again, from the sums already read: no second pass.
@@ -247,22 +333,28 @@ fn wasm_memory_bytes() -> f64 {
         .byte_length() as f64
 }
 
-/// The finished analysis as one session file (see `vrnn_engine::session`).
-fn export_session(state: &Rc<RefCell<State>>) {
-    let st = state.borrow();
-    let (Some(dataset), Some(run), Some(analysis)) = (&st.dataset, &st.run, &st.analysis) else {
-        return post(&Response::Failed {
-            message: "session.vrnn is not available: train a model first".into(),
-        });
-    };
-    let s = Session {
+/// The current run as a session file: everything needed to show it again or go on training.
+fn current_session(st: &State) -> Option<Session> {
+    Some(Session {
         version: session::VERSION,
         source: st.file_name.clone(),
         cell_type: st.cell_type.clone(),
-        dataset: (**dataset).clone(),
-        run: run.clone(),
+        dataset: (**st.trained.as_ref()?).clone(),
+        settings: st.settings.clone()?,
+        run: st.run.clone()?,
         history: st.history.clone(),
-        analysis: analysis.clone(),
+        weights: st.weights.clone()?,
+        analysis: st.analysis.clone(),
+    })
+}
+
+/// The finished analysis as one session file (see `vrnn_engine::session`).
+fn export_session(state: &Rc<RefCell<State>>) {
+    let st = state.borrow();
+    let Some(s) = current_session(&st).filter(|s| s.analysis.is_some()) else {
+        return post(&Response::Failed {
+            message: "session.vrnn is not available: train a model first".into(),
+        });
     };
     let stem = st
         .file_name
@@ -278,8 +370,18 @@ fn export_session(state: &Rc<RefCell<State>>) {
     );
 }
 
-/// Opens a session file: its data set, losses and analysis come back without the CSV.
-fn open_session(state: &Rc<RefCell<State>>, file_name: &str, s: Session) {
+/// A fresh id for a run in the browser's storage.
+fn new_run_id() -> String {
+    format!(
+        "{:x}-{:04x}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 65536.0) as u32
+    )
+}
+
+/// Opens a session (a dropped file or a kept run): its data set, losses and analysis come back
+/// without the CSV; a checkpoint comes back ready to go on training.
+fn open_session(state: &Rc<RefCell<State>>, file_name: &str, s: Session, id: Option<String>) {
     let mut st = state.borrow_mut();
     st.file_name = s.source.clone();
     st.tally = None;
@@ -287,29 +389,98 @@ fn open_session(state: &Rc<RefCell<State>>, file_name: &str, s: Session) {
     st.read = ReadStats::default();
     post(&Response::Loaded(summary(&st, &s.dataset)));
     let per_epoch = s.run.timings.seconds_per_epoch;
-    let epochs = s.history.len();
+    let epochs_total = s.run.config.epochs;
     post(&Response::Restored {
         file_name: file_name.to_string(),
-        history: s
-            .history
-            .iter()
-            .map(|e| EpochReport {
-                epoch: e.epoch,
-                epochs,
-                train_loss: e.train,
-                test_loss: e.test,
-                elapsed: per_epoch * e.epoch as f64,
-            })
-            .collect(),
+        history: reports(&s.history, epochs_total, per_epoch),
         backend: s.run.backend.clone(),
         seconds: s.run.timings.train_s,
+        epochs_total,
+        analysed: s.analysis.is_some(),
     });
-    post(&Response::Analysed(s.analysis.view()));
-    st.dataset = Some(Rc::new(s.dataset));
+    if let Some(a) = &s.analysis {
+        post(&Response::Analysed(a.view()));
+    }
+    let dataset = Rc::new(s.dataset);
+    st.dataset = Some(dataset.clone());
+    st.trained = Some(dataset);
     st.history = s.history;
     st.run = Some(s.run);
-    st.analysis = Some(s.analysis);
+    st.analysis = s.analysis;
+    st.settings = Some(s.settings);
+    st.weights = Some(s.weights);
+    if let Some(id) = &id {
+        // The page needs the kept copy's id to reopen it should this worker crash.
+        post(&Response::Stored {
+            id: id.clone(),
+            epochs: st.history.len(),
+            finished: st.analysis.is_some(),
+        });
+    }
+    st.run_id = Some(id.unwrap_or_else(new_run_id));
+    st.storage_warned = false;
     st.similar = None;
+}
+
+fn reports(history: &[EpochLosses], epochs: usize, per_epoch: f64) -> Vec<EpochReport> {
+    history
+        .iter()
+        .map(|e| EpochReport {
+            epoch: e.epoch,
+            epochs,
+            train_loss: e.train,
+            test_loss: e.test,
+            elapsed: per_epoch * e.epoch as f64,
+        })
+        .collect()
+}
+
+async fn list_saved() {
+    match store::list().await {
+        Ok(runs) => post(&Response::SavedRuns(runs)),
+        Err(e) => post(&Response::Notice {
+            message: format!("Saved analyses cannot be listed: {e}."),
+        }),
+    }
+}
+
+/// Reopens a kept run and, when asked, goes on training it at once.
+async fn open_saved(
+    state: Rc<RefCell<State>>,
+    cancel: Rc<Cell<bool>>,
+    id: String,
+    resume_on: Option<Compute>,
+) {
+    let opened = store::get(&id).await.and_then(|(run, bytes)| {
+        Session::from_bytes(&bytes)
+            .map(|s| (run, s))
+            .map_err(|e| e.to_string())
+    });
+    let (run, s) = match opened {
+        Ok(x) => x,
+        Err(e) => {
+            return post(&Response::Failed {
+                message: format!("The saved analysis could not be opened: {e}"),
+            })
+        }
+    };
+    if state.borrow().running {
+        return post(&Response::Failed {
+            message: "a training run is in progress: cancel it before reopening another".into(),
+        });
+    }
+    let label = format!("the saved analysis of {}", run.source);
+    open_session(&state, &label, s.clone(), Some(id));
+    if let Some(compute) = resume_on {
+        let target = s.run.config.epochs;
+        let note = format!(
+            "Training goes on from the checkpoint at epoch {} of {target}.",
+            s.epochs_done()
+        );
+        state.borrow_mut().running = true;
+        resume(&state, &cancel, s, target, compute, Some(note)).await;
+        state.borrow_mut().running = false;
+    }
 }
 
 /// Reads a whole (small) file.
@@ -431,7 +602,7 @@ async fn load(
             return;
         }
         return match opened {
-            Ok(s) => open_session(&state, &file_name, s),
+            Ok(s) => open_session(&state, &file_name, s, None),
             Err(e) => failed(format!("{file_name}: {e}"), vec![]),
         };
     }
@@ -566,19 +737,13 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
     post(&Response::Started {
         backend: backend_name.into(),
         note,
+        history: vec![],
     });
     let config = preset::train_config(settings.preset, settings.epochs, settings.seed);
     let inputs = preset::prepare(&dataset, settings.preset);
     let device = backend::training_device(device, settings.seed);
-    {
-        let mut st = state.borrow_mut();
-        st.history.clear();
-        st.run = None;
-        st.analysis = None;
-        st.similar = None;
-    }
     let mut trainer = Trainer::new(
-        config.clone(),
+        config,
         &inputs.values,
         dataset.n_genes(),
         dataset.n_times(),
@@ -587,10 +752,119 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
     if let Some(w) = &inputs.inverse_variance {
         trainer = trainer.with_inverse_variance(w);
     }
+    {
+        let mut st = state.borrow_mut();
+        forget_run(&mut st);
+        st.run_id = Some(new_run_id());
+    }
+    let job = Job {
+        settings,
+        dataset,
+        inputs,
+        backend: backend_name,
+        train_s_before: 0.0,
+    };
+    drive(state, cancel, job, trainer).await;
+}
+
+/// Goes on training a session from its weights up to `epochs` in all, then analyses it.
+async fn resume(
+    state: &Rc<RefCell<State>>,
+    cancel: &Cell<bool>,
+    s: Session,
+    epochs: usize,
+    compute: Compute,
+    note: Option<String>,
+) {
+    let (device, backend_name, device_note) = choose_device(state, compute).await;
+    let device = backend::training_device(device, s.settings.seed);
+    let (trainer, inputs) = match s.resume(epochs, &device) {
+        Ok(x) => x,
+        Err(e) => {
+            return post(&Response::Failed {
+                message: format!("this run cannot go on training: {e}"),
+            })
+        }
+    };
+    let target = trainer.config.epochs;
+    let per_epoch = s.run.timings.seconds_per_epoch;
+    post(&Response::Started {
+        backend: backend_name.into(),
+        note: match (note, device_note) {
+            (Some(a), Some(b)) => Some(format!("{a} {b}")),
+            (a, b) => a.or(b),
+        },
+        history: reports(&s.history, target, per_epoch),
+    });
+    let mut settings = s.settings.clone();
+    settings.epochs = target;
+    {
+        let mut st = state.borrow_mut();
+        st.history = s.history.clone();
+        st.analysis = None;
+        st.similar = None;
+    }
+    let job = Job {
+        settings,
+        dataset: Rc::new(s.dataset),
+        inputs,
+        backend: backend_name,
+        train_s_before: s.run.timings.train_s,
+    };
+    drive(state, cancel, job, trainer).await;
+}
+
+/// One run being trained: what it needs besides the trainer.
+struct Job {
+    /// As asked for; `epochs` is the run's target.
+    settings: TrainSettings,
+    /// The genes it trains on.
+    dataset: Rc<Dataset>,
+    inputs: Prepared,
+    backend: &'static str,
+    /// Training seconds before this stretch (a resumed run's earlier ones).
+    train_s_before: f64,
+}
+
+impl Job {
+    fn run_info(&self, st: &State, trainer: &Trainer, train_s: f64) -> RunInfo {
+        RunInfo {
+            input: st.file_name.clone(),
+            preset: self.settings.preset.label().to_lowercase(),
+            backend: self.backend.into(),
+            config: trainer.config.clone(),
+            dataset: export::DatasetInfo::of(&self.dataset, st.cell_type.as_deref()),
+            n_train_genes: trainer.n_train(),
+            n_test_genes: trainer.n_test(),
+            timings: export::Timings {
+                ingest_s: st.read.seconds,
+                train_s,
+                seconds_per_epoch: train_s / trainer.epochs_done().max(1) as f64,
+            },
+            analysis: None,
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// Trains to the end, keeping a checkpoint every few seconds, then analyses and keeps the
+/// whole session. A Cancel keeps a last checkpoint, from which `Continue` can go on.
+async fn drive(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, job: Job, mut trainer: Trainer) {
+    {
+        let mut st = state.borrow_mut();
+        st.trained = Some(job.dataset.clone());
+        st.settings = Some(job.settings.clone());
+        st.run = None;
+        if st.run_id.is_none() {
+            st.run_id = Some(new_run_id());
+        }
+    }
     let t0 = now_s();
+    let mut last_save: Option<f64> = None;
     while !trainer.is_done() {
         yield_to_event_loop().await;
         if cancel.get() {
+            checkpoint(state, &job, &trainer, job.train_s_before + now_s() - t0).await;
             post(&Response::Cancelled {
                 epochs: trainer.epochs_done(),
             });
@@ -599,53 +873,50 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         if trainer.train_batch() {
             let e = trainer.finish_epoch().await;
             state.borrow_mut().history.push(e);
+            let elapsed = job.train_s_before + now_s() - t0;
             post(&Response::Epoch(EpochReport {
                 epoch: e.epoch,
-                epochs: settings.epochs,
+                epochs: job.settings.epochs,
                 train_loss: e.train,
                 test_loss: e.test,
-                elapsed: now_s() - t0,
+                elapsed,
             }));
+            let fault = state.borrow().fault;
+            if let Some((at, only_on_webgpu)) = fault {
+                if e.epoch == at && (!only_on_webgpu || job.backend == "WebGPU") {
+                    state.borrow_mut().fault = None;
+                    if only_on_webgpu {
+                        panic!("WebGPU device lost (injected by the tests at epoch {at})");
+                    }
+                    panic!("injected by the tests at epoch {at}");
+                }
+            }
+            let due = last_save.is_none_or(|t| now_s() - t >= CHECKPOINT_S);
+            if due && !trainer.is_done() {
+                checkpoint(state, &job, &trainer, elapsed).await;
+                last_save = Some(now_s());
+            }
         }
     }
-    let train_s = now_s() - t0;
+    let train_s = job.train_s_before + now_s() - t0;
     post(&Response::Finished {
         epochs: trainer.epochs_done(),
         seconds: train_s,
     });
-    let mut run = {
-        let st = state.borrow();
-        RunInfo {
-            input: st.file_name.clone(),
-            preset: settings.preset.label().to_lowercase(),
-            backend: backend_name.into(),
-            config,
-            dataset: export::DatasetInfo::of(&dataset, st.cell_type.as_deref()),
-            n_train_genes: trainer.n_train(),
-            n_test_genes: trainer.n_test(),
-            timings: export::Timings {
-                ingest_s: st.read.seconds,
-                train_s,
-                seconds_per_epoch: train_s / settings.epochs.max(1) as f64,
-            },
-            analysis: None,
-            version: env!("CARGO_PKG_VERSION").into(),
-        }
-    };
-    state.borrow_mut().run = Some(run.clone());
-
-    let k = settings.k.clamp(1, dataset.n_genes().max(1));
-    let mut config = preset::analysis_config(settings.preset, settings.seed, k);
-    if let Some(l) = settings.latent {
-        config.latent = l;
+    let weights = trainer.weights().await;
+    let mut run = job.run_info(&state.borrow(), &trainer, train_s);
+    {
+        let mut st = state.borrow_mut();
+        st.weights = Some(weights);
+        st.run = Some(run.clone());
     }
     let (model, device) = trainer.inference_model();
     let result = analyse(
         &model,
         &device,
-        &dataset,
-        &inputs,
-        config,
+        &job.dataset,
+        &job.inputs,
+        session::analysis_config(&job.settings, job.dataset.n_genes()),
         &now_s,
         |p| async move {
             post(&Response::Progress {
@@ -661,16 +932,82 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         Ok(analysis) => {
             run.analysis = Some(export::AnalysisInfo::of(&analysis));
             post(&Response::Analysed(analysis.view()));
-            let mut st = state.borrow_mut();
-            st.run = Some(run);
-            st.analysis = Some(analysis);
+            {
+                let mut st = state.borrow_mut();
+                st.run = Some(run);
+                st.analysis = Some(analysis);
+            }
+            keep(state, true).await;
         }
-        Err(AnalysisError::Cancelled) => post(&Response::Cancelled {
-            epochs: trainer.epochs_done(),
-        }),
+        Err(AnalysisError::Cancelled) => {
+            keep(state, false).await;
+            post(&Response::Cancelled {
+                epochs: trainer.epochs_done(),
+            })
+        }
         Err(e) => post(&Response::Failed {
             message: e.to_string(),
         }),
+    }
+}
+
+/// Reads the weights back and keeps the run as it stands in the browser's storage.
+async fn checkpoint(state: &Rc<RefCell<State>>, job: &Job, trainer: &Trainer, train_s: f64) {
+    let weights = trainer.weights().await;
+    {
+        let mut st = state.borrow_mut();
+        let run = job.run_info(&st, trainer, train_s);
+        st.weights = Some(weights);
+        st.run = Some(run);
+    }
+    keep(state, false).await;
+}
+
+/// Writes the current run to the browser's storage; a failure is said once, never fatal.
+async fn keep(state: &Rc<RefCell<State>>, finished: bool) {
+    let (session, id) = {
+        let st = state.borrow();
+        (current_session(&st), st.run_id.clone())
+    };
+    let (Some(s), Some(id)) = (session, id) else {
+        return;
+    };
+    let bytes = if finished {
+        s.to_bytes()
+    } else {
+        s.to_bytes_fast()
+    };
+    let meta = SavedRun {
+        id: id.clone(),
+        source: s.source.clone(),
+        cell_type: s.cell_type.clone(),
+        preset: s.settings.preset.label().into(),
+        epochs_done: s.epochs_done(),
+        epochs_total: s.settings.epochs,
+        finished,
+        saved_at: js_sys::Date::now(),
+        bytes: bytes.len() as f64,
+    };
+    match store::put(&meta, &bytes).await {
+        Ok(()) => {
+            post(&Response::Stored {
+                id,
+                epochs: meta.epochs_done,
+                finished,
+            });
+            list_saved().await;
+        }
+        Err(e) => {
+            let mut st = state.borrow_mut();
+            if !st.storage_warned {
+                st.storage_warned = true;
+                post(&Response::Notice {
+                    message: format!(
+                        "This run could not be kept in the browser's storage ({e}); it goes on, but will not survive a reload: use Download session."
+                    ),
+                });
+            }
+        }
     }
 }
 
@@ -741,6 +1078,9 @@ fn recluster(state: &Rc<RefCell<State>>, k: usize) {
     // Cluster numbers in an earlier similar-genes table would now be stale.
     st.similar = None;
     post(&Response::Reclustered(view));
+    // The kept copy reopens with this clustering.
+    let state = state.clone();
+    spawn_local(async move { keep(&state, true).await });
 }
 
 fn similar(state: &Rc<RefCell<State>>, gene: &str, n: usize) {
