@@ -8,6 +8,7 @@ use vrnn_protocol::{
     AnalysisView, Compute, DatasetSummary, EpochReport, LatentSummary, Preset, Request, Response,
     SavedRun, SimilarGene, TrainSettings,
 };
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DragEvent, Event, HtmlInputElement};
 
@@ -574,9 +575,26 @@ pub fn App() -> impl IntoView {
         move || summary.with(|s| s.is_some()) && matches!(phase.get(), Phase::Idle | Phase::Done);
     let can_continue = move || phase.get() == Phase::Done && history.with(|h| !h.is_empty());
 
+    // While training, the loss plot redraws at most five times a second: a small data set
+    // trains hundreds of epochs a second, and redrawing after each would hold up the page.
+    // Once training stops it draws at once, so the final plot is never late.
+    let loss_draw_pending = StoredValue::new(false);
     Effect::new(move || {
-        let h = history.get();
-        plots::draw("plot-loss", plots::loss_plot(&h));
+        history.track();
+        if !matches!(phase.get(), Phase::Training { .. }) {
+            plots::draw("plot-loss", plots::loss_plot(&history.get_untracked()));
+            return;
+        }
+        if loss_draw_pending.get_value() {
+            return;
+        }
+        loss_draw_pending.set_value(true);
+        let draw = Closure::once_into_js(move || {
+            loss_draw_pending.set_value(false);
+            plots::draw("plot-loss", plots::loss_plot(&history.get_untracked()));
+        });
+        let _ = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(draw.unchecked_ref(), 200);
     });
 
     view! {

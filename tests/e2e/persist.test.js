@@ -18,6 +18,14 @@ async function lossPoints(page) {
   });
 }
 
+/** Drops a `genes`-gene time course as cells.csv and trains it with k = 3. */
+async function loadAndTrain(page, genes) {
+  await dropFile(page, 'cells.csv', timeCourseCsv({ genes }));
+  await page.getByRole('region', { name: 'Data summary' }).getByText('cells.csv').waitFor({ timeout: 60_000 });
+  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('3');
+  await page.getByRole('button', { name: 'Train' }).click();
+}
+
 async function download(page, button) {
   const d = page.waitForEvent('download');
   await page.getByRole('button', { name: button, exact: true }).click();
@@ -26,11 +34,8 @@ async function download(page, button) {
 
 test('a reload during training offers the last checkpoint, which resumes to the end', async () => {
   const { page, errors } = await openApp(app, '?backend=cpu&epochs=5000');
-  await dropFile(page, 'cells.csv', timeCourseCsv({ genes: 24 }));
+  await loadAndTrain(page, 24);
   const summary = page.getByRole('region', { name: 'Data summary' });
-  await summary.getByText('cells.csv').waitFor({ timeout: 60_000 });
-  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('3');
-  await page.getByRole('button', { name: 'Train' }).click();
   const saved = page.getByRole('region', { name: 'Saved analyses' });
   // The first checkpoint is taken after epoch 1, the next ones every 5 s.
   await saved.getByText(/checkpoint at epoch ([2-9]|\d\d+) of 5000/).waitFor({ timeout: 120_000 });
@@ -73,10 +78,7 @@ test('a reload during training offers the last checkpoint, which resumes to the 
 
 test('a panic in the worker is an alert, and the run goes on from its checkpoint', async () => {
   const { page, errors } = await openApp(app, '?backend=cpu&epochs=8&inject-panic=4');
-  await dropFile(page, 'cells.csv', timeCourseCsv({ genes: 16 }));
-  await page.getByRole('region', { name: 'Data summary' }).getByText('cells.csv').waitFor({ timeout: 60_000 });
-  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('3');
-  await page.getByRole('button', { name: 'Train' }).click();
+  await loadAndTrain(page, 16);
   const alert = page.getByRole('alert');
   await alert.filter({ hasText: 'crashed' }).waitFor({ timeout: 120_000 });
   const message = await alert.textContent();
@@ -94,10 +96,7 @@ test('a panic in the worker is an alert, and the run goes on from its checkpoint
 
 test('WebGPU failing mid-run continues on the CPU from the last checkpoint and says so', async () => {
   const { page, errors } = await openApp(app, '?backend=webgpu&epochs=6&inject-gpu-loss=3');
-  await dropFile(page, 'cells.csv', timeCourseCsv({ genes: 16 }));
-  await page.getByRole('region', { name: 'Data summary' }).getByText('cells.csv').waitFor({ timeout: 60_000 });
-  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('3');
-  await page.getByRole('button', { name: 'Train' }).click();
+  await loadAndTrain(page, 16);
   const status = page.getByRole('status');
   await status.filter({ hasText: 'WebGPU' }).waitFor({ timeout: 120_000 });
   const alert = page.getByRole('alert');
@@ -108,6 +107,21 @@ test('WebGPU failing mid-run continues on the CPU from the last checkpoint and s
   assert.equal(await lossPoints(page), 6, 'epochs before the failure are kept');
   const run = JSON.parse(await download(page, 'Download run JSON'));
   assert.equal(run.backend, 'CPU');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a full storage quota is said once and the run still finishes', async () => {
+  const { page, errors } = await openApp(app, '?backend=cpu&epochs=4');
+  const origin = new URL(page.url()).origin;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1024 });
+  await loadAndTrain(page, 16);
+  await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 120_000 });
+  const notice = await page.locator('.notice').textContent();
+  assert.match(notice, /This run could not be kept in the browser's storage \(QuotaExceededError.*\); it goes on, but will not survive a reload: use Download session\./);
+  assert.equal(await page.getByRole('region', { name: 'Saved analyses' }).count(), 0);
+  assert.match(await download(page, 'Download clusters CSV'), /^gene,cluster/);
   assert.deepEqual(errors, []);
   await page.close();
 });
