@@ -1,6 +1,6 @@
 // Benchmark (not a test): seconds per epoch in headless Chromium for 2000 genes x 5 time
 // points (batch 400), on the CPU backend and on WebGPU. Usage, after `trunk build --release`:
-//   node bench/browser-epoch.js [epochs=5] [genes=2000] [computes=CPU,WebGPU]
+//   [BATCH=N] node bench/browser-epoch.js [epochs=5] [genes=2000] [computes=CPU,WebGPU]
 // The status line it prints also gives the seconds of each analysis phase after training
 // (latent summary, k choice for k = 2..12, clustering, UMAP).
 // Also writes bench/data/genes2000.csv for the native CLI comparison (bench/native-epoch.sh).
@@ -27,6 +27,8 @@ async function main() {
       // The reference model, so that the numbers compare with PyTorch's reference.
       await page.getByRole('combobox', { name: 'Preset' }).selectOption(process.env.PRESET || 'Reference');
       await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
+      // BATCH=N: genes per step (default the reference's 400).
+      if (process.env.BATCH) await page.getByRole('spinbutton', { name: 'Batch size' }).fill(process.env.BATCH);
       await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
       await page.getByRole('button', { name: 'Train' }).click();
       await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 1_800_000 });

@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
     let backend_used = RwSignal::new(None::<String>);
     let k = RwSignal::new(6usize);
     let genes = RwSignal::new(2000usize);
+    let batch_size = RwSignal::new(400usize);
     let goi_text = RwSignal::new(DEFAULT_GENES_OF_INTEREST.to_string());
     // Columns the user may name as time, and the last file, to read it again with that choice.
     let time_options = RwSignal::new(Vec::<String>::new());
@@ -494,6 +495,7 @@ pub fn App() -> impl IntoView {
                 .filter(|s| !s.is_empty())
                 .map(String::from)
                 .collect(),
+            batch_size: Some(batch_size.get_untracked().max(1)),
         };
         with_client(&|c| c.send(&Request::Train(settings.clone())));
     };
@@ -689,6 +691,7 @@ pub fn App() -> impl IntoView {
                 <NumberSetting label="Seed" value=seed min=0 />
                 <NumberSetting label="Clusters (k)" value=k min=2 />
                 <NumberSetting label="Genes" value=genes min=2 />
+                <NumberSetting label="Batch size" value=batch_size min=1 />
                 <label>
                     "Preset"
                     <select on:change=move |ev| {

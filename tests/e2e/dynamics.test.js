@@ -33,6 +33,9 @@ test('demo data loads, presets explain themselves, a Dynamics run records its pr
   assert.equal(await genesSetting.inputValue(), '2000', 'all genes up to 2000 by default');
   await genesSetting.fill('300');
   await epochs.fill('2');
+  const batch = page.getByRole('spinbutton', { name: 'Batch size' });
+  assert.equal(await batch.inputValue(), '400', "the reference's batch by default");
+  await batch.fill('128');
   await page.getByRole('button', { name: 'Train' }).click();
   await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
   const notice = await page.locator('.notice').first().textContent();
@@ -51,6 +54,7 @@ test('demo data loads, presets explain themselves, a Dynamics run records its pr
   assert.equal(run.preset, 'dynamics');
   assert.equal(run.config.model.decoder_previous_h, true);
   assert.equal(run.config.epochs, 2);
+  assert.equal(run.config.batch_size, 128);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -739,6 +739,7 @@ fn run_cmd(command: Command) -> Result<(), String> {
         latent: Some(analysis.config.latent),
         genes,
         keep,
+        batch_size: Some(batch_size),
     };
     let session = Session {
         version: session::VERSION,

@@ -244,6 +244,7 @@ fn settings(epochs: usize) -> vrnn_protocol::TrainSettings {
         latent: None,
         genes: None,
         keep: vec![],
+        batch_size: None,
     }
 }
 

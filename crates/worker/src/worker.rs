@@ -739,7 +739,10 @@ async fn train(state: &Rc<RefCell<State>>, cancel: &Cell<bool>, settings: TrainS
         note,
         history: vec![],
     });
-    let config = preset::train_config(settings.preset, settings.epochs, settings.seed);
+    let mut config = preset::train_config(settings.preset, settings.epochs, settings.seed);
+    if let Some(b) = settings.batch_size {
+        config.batch_size = b.max(1);
+    }
     let inputs = preset::prepare(&dataset, settings.preset);
     let device = backend::training_device(device, settings.seed);
     let mut trainer = Trainer::new(
