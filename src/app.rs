@@ -122,6 +122,7 @@ pub fn App() -> impl IntoView {
     let saved = RwSignal::new(Vec::<SavedRun>::new());
     let stored = RwSignal::new(None::<(String, usize, bool)>);
     let fault = StoredValue::new(url_fault());
+    let keep_alert = StoredValue::new(false);
     let client = StoredValue::new_local(None::<Rc<WorkerClient>>);
     let with_client = move |f: &dyn Fn(&Rc<WorkerClient>)| {
         client.with_value(|c| {
@@ -169,6 +170,7 @@ pub fn App() -> impl IntoView {
                         "WebGPU failed during training ({message}); the run continues on the CPU backend from the checkpoint at epoch {epochs}."
                     )));
                     compute.set(Compute::Cpu);
+                    keep_alert.set_value(true);
                     with_client(&|c| {
                         c.send(&Request::OpenSaved {
                             id: id.clone(),
@@ -185,6 +187,7 @@ pub fn App() -> impl IntoView {
                     error.set(Some(format!(
                         "The analysis worker crashed ({message}); a new one was started. {advice}"
                     )));
+                    keep_alert.set_value(true);
                     with_client(&|c| {
                         c.send(&Request::OpenSaved {
                             id: id.clone(),
@@ -260,7 +263,11 @@ pub fn App() -> impl IntoView {
             selected.set(None);
             similar.set(None);
             backend_used.set(None);
-            error.set(None);
+            // The data set a new worker reopens after a crash must not hide the crash's alert.
+            if !keep_alert.get_value() {
+                error.set(None);
+            }
+            keep_alert.set_value(false);
             phase.set(Phase::Idle);
         }
         Response::LoadFailed {

@@ -86,6 +86,7 @@ test('a panic in the worker is an alert, and the run goes on from its checkpoint
   const at = Number(message.match(/checkpoint at epoch (\d)/)[1]);
   const status = page.getByRole('status');
   await status.filter({ hasText: `checkpoint at epoch ${at} of 8` }).waitFor({ timeout: 60_000 });
+  assert.match(await alert.textContent(), /crashed \(injected/, 'reopening the checkpoint keeps the alert');
   await page.getByRole('button', { name: 'Resume' }).click();
   await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 120_000 });
   assert.equal(await lossPoints(page), 8);
@@ -104,6 +105,7 @@ test('WebGPU failing mid-run continues on the CPU from the last checkpoint and s
   assert.match(await alert.textContent(), /WebGPU failed during training \(WebGPU device lost \(injected by the tests at epoch 3\)\); the run continues on the CPU backend from the checkpoint at epoch \d/);
   await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 120_000 });
   assert.match(await status.textContent(), /on CPU/);
+  assert.match(await alert.textContent(), /WebGPU failed/, 'reopening the checkpoint keeps the alert');
   assert.equal(await lossPoints(page), 6, 'epochs before the failure are kept');
   const run = JSON.parse(await download(page, 'Download run JSON'));
   assert.equal(run.backend, 'CPU');
