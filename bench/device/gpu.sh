@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Device-machine benchmark for issue 7 (native wgpu on a real GPU + CPU ratios on that CPU).
+# Benchmark on a lent GPU machine (issue 7): native wgpu on the real GPU, and burn vs PyTorch
+# on that machine's CPU. Run by the device tool from the repo root, with carried folders:
+#   .gl  - Debian libvulkan1/libegl1/libglvnd0/libopengl0/libgl1/libglx0/libgles2 .debs
+#   .dev - vrnn-clustering.xz (the release CLI, xz-compressed) and genes2000.csv
+#          (bench/data/genes2000.csv as bench/vs-torch.sh writes it)
+# Writes the logs and run.json files to $OUT/all.tgz. Numbers: docs/benchmarks.md.
 set -u
 [ -z "${SKIP_GL:-}" ] && { for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig; }
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
@@ -14,6 +19,7 @@ run wgpu_ref_b400_e21 --backend wgpu --preset reference --epochs 21
 run wgpu_ref_b2000_e21 --backend wgpu --preset reference --epochs 21 --batch-size 2000
 for th in 1 16; do RAYON_NUM_THREADS=$th run cpu${th}_ref_e21 --backend cpu --preset reference --epochs 21; done
 for th in 1 16; do timeout 60 python3 bench/torch_reference.py $D 20 $th; done
-# full default trainings on the GPU
-TMO=200 run wgpu_dynamics_default --backend wgpu
+# full trainings on the GPU: the app's default run, the reference's default, batch 2000
+TMO=90 run wgpu_dynamics_300 --backend wgpu --epochs 300
 TMO=210 run wgpu_reference_default --backend wgpu --preset reference
+TMO=70 run wgpu_ref_b2000_e300 --backend wgpu --preset reference --epochs 300 --batch-size 2000
