@@ -351,9 +351,9 @@ fn evaluate_cmd(
                 evaluate::normalized_mutual_information(labels, &truth.modules),
             )
         };
-        for (name, scaling) in evaluate::BASELINES {
+        for (name, scaling, composition) in evaluate::BASELINES {
             let t = now();
-            let labels = evaluate::baseline(&d, scaling, k, seed);
+            let labels = evaluate::baseline(&d, scaling, composition, k, seed);
             let (ari, nmi) = score(&labels);
             eprintln!("seed {seed}: {name}: ARI {ari:.3} NMI {nmi:.3}");
             eprintln!("{}", confusion(&labels, &truth.modules, k));

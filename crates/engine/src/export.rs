@@ -227,6 +227,11 @@ pub struct DatasetInfo {
     /// The cell type the run was restricted to (absent: all cells).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_type: Option<String>,
+    /// Per time point, the natural log of the factor that normalisation put on every gene's
+    /// counts, relative to the first time (`composition::log_factors`); the Dynamics preset
+    /// undoes it. Absent when the values are not log1p-normalised counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composition_log_factors: Option<Vec<f64>>,
 }
 
 impl DatasetInfo {
@@ -239,6 +244,7 @@ impl DatasetInfo {
             times: d.times.clone(),
             cells_per_time: d.cells_per_time.clone(),
             cell_type: cell_type.map(str::to_string),
+            composition_log_factors: crate::composition::log_factors(d),
         }
     }
 }
@@ -306,6 +312,8 @@ mod tests {
             means: vec![1.0, 2.0, 3.0, 4.0, 5.5, 6.0],
             std_errors: vec![0.0; 6],
             variances: vec![1.0; 2],
+            linear_means: vec![],
+            exp_neg_means: vec![],
         };
         assert_eq!(means_csv(&d), "gene,0,3,0.5\nIRF1,1,2,3\n\"A,B\",4,5.5,6\n");
     }

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod backend;
 pub mod cluster;
+pub mod composition;
 pub mod embed;
 pub mod evaluate;
 pub mod export;

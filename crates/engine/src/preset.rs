@@ -32,9 +32,11 @@ pub enum Scaling {
 pub struct Prepared {
     pub values: Vec<f32>,
     pub inverse_variance: Option<Vec<f32>>,
-    /// Per gene, `raw = offset + value / factor` (where the factor is not zero).
+    /// Per gene, `raw = offset + value / factor + correction` (where the factor is not zero).
     pub offsets: Vec<f64>,
     pub factors: Vec<f64>,
+    /// Genes × T: the compositional correction subtracted before scaling (empty: none).
+    pub corrections: Vec<f32>,
 }
 
 impl Prepared {
@@ -48,10 +50,11 @@ impl Prepared {
             .map(|(i, &v)| {
                 let g = i / t.max(1);
                 let (o, f) = (self.offsets[g], self.factors[g]);
+                let c = self.corrections.get(i).map_or(0.0, |&c| c as f64);
                 if f.abs() > 1e-12 {
-                    (o + v as f64 / f) as f32
+                    (o + v as f64 / f + c) as f32
                 } else {
-                    o as f32
+                    (o + c) as f32
                 }
             })
             .collect()
@@ -96,20 +99,44 @@ pub fn scale_gene(means: &[f32], se: &[f32], scaling: Scaling) -> (Vec<f32>, f64
     }
 }
 
-/// The scaled per-time means of every gene (`genes × T`), e.g. for the classical baselines.
-pub fn scaled_means(d: &Dataset, scaling: Scaling) -> Vec<f32> {
+/// The scaled per-time means of every gene (`genes × T`), e.g. for the classical baselines;
+/// with `composition`, after undoing the compositional shift ([`crate::composition`]).
+pub fn scaled_means(d: &Dataset, scaling: Scaling, composition: bool) -> Vec<f32> {
     let t = d.n_times();
+    let means = corrected_means(d, composition).0;
     let mut out = Vec::with_capacity(d.means.len());
     for g in 0..d.n_genes() {
         let r = g * t..(g + 1) * t;
-        out.extend(scale_gene(&d.means[r.clone()], &d.std_errors[r], scaling).0);
+        out.extend(scale_gene(&means[r.clone()], &d.std_errors[r], scaling).0);
     }
     out
+}
+
+/// The per-time means to scale, and the corrections taken off them (empty: none).
+fn corrected_means(d: &Dataset, composition: bool) -> (Vec<f32>, Vec<f32>) {
+    let corrections = if composition {
+        crate::composition::corrections(d)
+    } else {
+        Vec::new()
+    };
+    let means = if corrections.is_empty() {
+        d.means.clone()
+    } else {
+        d.means
+            .iter()
+            .zip(&corrections)
+            .map(|(m, c)| m - c)
+            .collect()
+    };
+    (means, corrections)
 }
 
 /// Every lever of a preset, so that each can be measured on its own (`evaluate --ablation`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipe {
+    /// Undo a compositional shift of the counts before scaling ([`crate::composition`]).
+    #[serde(default)]
+    pub composition: bool,
     pub scaling: Scaling,
     /// Use each per-time mean's standard error as the likelihood's variance.
     pub observation_variance: bool,
@@ -124,6 +151,7 @@ impl Recipe {
     pub fn of(preset: Preset) -> Recipe {
         match preset {
             Preset::Reference => Recipe {
+                composition: false,
                 scaling: Scaling::None,
                 observation_variance: false,
                 decoder_previous_h: false,
@@ -133,6 +161,7 @@ impl Recipe {
                 z_dim: 64,
             },
             Preset::Dynamics => Recipe {
+                composition: true,
                 scaling: Scaling::SnrZScore,
                 observation_variance: true,
                 decoder_previous_h: true,
@@ -149,6 +178,7 @@ impl Recipe {
         let mut r = Recipe::of(Preset::Dynamics);
         match name {
             "none" => {}
+            "no-composition" => r.composition = false,
             "zscore" => r.scaling = Scaling::ZScore,
             "unit-variance" => r.observation_variance = false,
             "decoder-h-t" => r.decoder_previous_h = false,
@@ -179,12 +209,14 @@ impl Recipe {
     }
 
     pub fn prepare(&self, d: &Dataset) -> Prepared {
+        let (means, corrections) = corrected_means(d, self.composition);
         if self.scaling == Scaling::None && !self.observation_variance {
             return Prepared {
-                values: d.means.clone(),
+                values: means,
                 inverse_variance: None,
                 offsets: vec![0.0; d.n_genes()],
                 factors: vec![1.0; d.n_genes()],
+                corrections,
             };
         }
         let t = d.n_times();
@@ -194,12 +226,11 @@ impl Recipe {
         let mut factors = Vec::with_capacity(d.n_genes());
         for g in 0..d.n_genes() {
             let r = g * t..(g + 1) * t;
-            let (v, factor) =
-                scale_gene(&d.means[r.clone()], &d.std_errors[r.clone()], self.scaling);
+            let (v, factor) = scale_gene(&means[r.clone()], &d.std_errors[r.clone()], self.scaling);
             let offset = if self.scaling == Scaling::None {
                 0.0
             } else {
-                d.means[r.clone()].iter().map(|&m| m as f64).sum::<f64>() / t as f64
+                means[r.clone()].iter().map(|&m| m as f64).sum::<f64>() / t as f64
             };
             offsets.push(offset);
             factors.push(factor);
@@ -214,6 +245,7 @@ impl Recipe {
             inverse_variance: self.observation_variance.then_some(inv),
             offsets,
             factors,
+            corrections,
         }
     }
 }

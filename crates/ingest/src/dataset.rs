@@ -22,6 +22,15 @@ pub struct Dataset {
     /// what "most variable genes" ranks by.
     #[serde(default)]
     pub variances: Vec<f64>,
+    /// Genes × times: mean of e^x − 1 over the cells, i.e. the mean normalised count when the
+    /// values are log1p(normalised count). Empty when a value was not on that scale (negative,
+    /// or above 30), and in sessions saved before it existed.
+    #[serde(default)]
+    pub linear_means: Vec<f32>,
+    /// Genes × times: mean of e^−x over the cells (the same condition). With `linear_means`,
+    /// what the engine needs to undo a compositional shift of the counts in log1p units.
+    #[serde(default)]
+    pub exp_neg_means: Vec<f32>,
 }
 
 /// Which genes a run keeps, and what was left out.
@@ -82,6 +91,9 @@ impl Dataset {
         let idx: Vec<usize> = (0..n).filter(|&g| chosen[g]).collect();
         let t = self.n_times();
         let pick = |v: &[f32]| -> Vec<f32> {
+            if v.is_empty() {
+                return Vec::new();
+            }
             idx.iter()
                 .flat_map(|&g| v[g * t..(g + 1) * t].iter().copied())
                 .collect()
@@ -90,6 +102,8 @@ impl Dataset {
             genes: idx.iter().map(|&g| self.genes[g].clone()).collect(),
             means: pick(&self.means),
             std_errors: pick(&self.std_errors),
+            linear_means: pick(&self.linear_means),
+            exp_neg_means: pick(&self.exp_neg_means),
             variances: idx
                 .iter()
                 .map(|&g| self.variances.get(g).copied().unwrap_or(0.0))
@@ -102,6 +116,11 @@ impl Dataset {
             constant,
             kept_of_interest,
         }
+    }
+
+    /// Whether the data set carries the sums a compositional correction needs.
+    pub fn has_linear_means(&self) -> bool {
+        !self.linear_means.is_empty() && self.linear_means.len() == self.means.len()
     }
 
     /// The observed trajectory of one gene.

@@ -8,12 +8,21 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::error::IngestError;
 
-/// Count, sum and sum of squares of one gene's values at one time.
+/// Largest value read as log1p of a normalised count: e^30 is 10^13, beyond any count.
+const LOG_SCALE_MAX: f64 = 30.0;
+
+/// Count, sum and sum of squares of one gene's values at one time, and the sums of e^x − 1
+/// and 1 − e^−x. The last two let the engine undo a compositional shift, which acts on the
+/// counts, not on their logarithms (`vrnn_engine::composition`); both are 0 for a zero, so the
+/// reader's shortcut for zeros (only counting them) stays right. They become NaN once a value
+/// is not on a log1p scale (negative or huge), and the data set then carries none.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Moments {
     pub n: u64,
     pub sum: f64,
     pub sumsq: f64,
+    pub sum_expm1: f64,
+    pub sum_saturation: f64,
 }
 
 impl Moments {
@@ -22,11 +31,20 @@ impl Moments {
         self.n += 1;
         self.sum += x;
         self.sumsq += x * x;
+        if (0.0..=LOG_SCALE_MAX).contains(&x) {
+            let a = x.exp_m1();
+            self.sum_expm1 += a;
+            self.sum_saturation += a / (1.0 + a);
+        } else {
+            self.sum_expm1 = f64::NAN;
+        }
     }
     fn merge(&mut self, o: &Moments) {
         self.n += o.n;
         self.sum += o.sum;
         self.sumsq += o.sumsq;
+        self.sum_expm1 += o.sum_expm1;
+        self.sum_saturation += o.sum_saturation;
     }
 }
 
@@ -168,6 +186,9 @@ impl Tally {
         let n_t = times.len();
         let mut means = vec![0f32; n_genes * n_t];
         let mut std_errors = vec![0f32; n_genes * n_t];
+        let mut linear_means = vec![0f32; n_genes * n_t];
+        let mut exp_neg_means = vec![0f32; n_genes * n_t];
+        let mut log_scale = true;
         let mut variances = vec![0f64; n_genes];
         for (g, v) in variances.iter_mut().enumerate() {
             let mut all = Moments::default();
@@ -195,11 +216,18 @@ impl Tally {
                 let n = m.n as f64;
                 let mean = m.sum / n;
                 means[g * n_t + ti] = mean as f32;
+                linear_means[g * n_t + ti] = (m.sum_expm1 / n) as f32;
+                exp_neg_means[g * n_t + ti] = (1.0 - m.sum_saturation / n) as f32;
+                log_scale &= m.sum_expm1.is_finite();
                 if m.n > 1 {
                     let var = ((m.sumsq - n * mean * mean) / (n - 1.0)).max(0.0);
                     std_errors[g * n_t + ti] = (var / n).sqrt() as f32;
                 }
             }
+        }
+        if !log_scale {
+            linear_means.clear();
+            exp_neg_means.clear();
         }
         Ok(Dataset {
             time_column: self.time_column.clone(),
@@ -211,6 +239,8 @@ impl Tally {
             means,
             std_errors,
             variances,
+            linear_means,
+            exp_neg_means,
         })
     }
 }

@@ -33,6 +33,24 @@ fn seed_layout_gives_per_time_means() {
 }
 
 #[test]
+fn linear_means_count_zeros_and_need_a_log1p_scale() {
+    // log1p of counts 0 and 3 at t=0, 1 and 1 at t=3; "0" takes the reader's zero shortcut.
+    let l3 = 3f64.ln_1p();
+    let l1 = 1f64.ln_1p();
+    let csv = format!("Cell_ID,Time,G\nc1,0,0\nc2,0,{l3}\nc3,3,{l1}\nc4,3,{l1}\n");
+    let d = read(&csv).unwrap();
+    assert!(d.has_linear_means());
+    let close = |a: f32, b: f64| assert!((a as f64 - b).abs() < 1e-6, "{a} vs {b}");
+    close(d.linear_means[0], 1.5);
+    close(d.linear_means[1], 1.0);
+    close(d.exp_neg_means[0], (1.0 + 0.25) / 2.0);
+    close(d.exp_neg_means[1], 0.5);
+    // A negative value (z-scores, say) means the values are not log1p counts.
+    let d = read("Cell_ID,Time,G\nc1,0,-0.5\nc2,0,1\nc3,3,2\nc4,3,1\n").unwrap();
+    assert!(!d.has_linear_means() && d.linear_means.is_empty());
+}
+
+#[test]
 fn cell_types_are_counted_and_filtered_without_reading_again() {
     let csv = "Cell_ID,Cell_Type,Time,IRF1\n\
                c1,T,3,1\nc2,T,0,2\nc3,B,3,3\nc4,B,0,4\nc5,B,3,5\n";

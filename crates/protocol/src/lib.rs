@@ -114,7 +114,7 @@ impl Preset {
     /// One sentence for the page.
     pub fn description(self) -> &'static str {
         match self {
-            Preset::Dynamics => "Dynamics: each gene is scaled to its own range and damped where its changes are within noise, the model must encode every time point, and genes are clustered on the whole latent path, so clusters follow the shape of the response rather than expression level.",
+            Preset::Dynamics => "Dynamics: a shift that normalisation puts on every gene alike is undone, each gene is scaled to its own range and damped where its changes are within noise, the model must encode every time point, and genes are clustered on the whole latent path, so clusters follow the shape of the response rather than expression level.",
             Preset::Reference => "Reference: the published pipeline exactly (raw means, unit-variance likelihood, latent averaged over time); its clusters mostly follow expression level.",
         }
     }
