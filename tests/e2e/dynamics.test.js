@@ -55,6 +55,12 @@ test('demo data loads, presets explain themselves, a Dynamics run records its pr
   assert.equal(run.config.model.decoder_previous_h, true);
   assert.equal(run.config.epochs, 2);
   assert.equal(run.config.batch_size, 128);
+  // The demo data are log1p-normalised counts: the Dynamics preset estimated and undid one
+  // compositional factor per time point, 0 at the first.
+  const factors = run.dataset.composition_log_factors;
+  assert.equal(factors.length, 5, JSON.stringify(factors));
+  assert.equal(factors[0], 0);
+  assert.ok(factors.every((f) => Number.isFinite(f) && Math.abs(f) < 1), JSON.stringify(factors));
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -713,7 +713,8 @@ fn run_cmd(command: Command) -> Result<(), String> {
         preset: preset.label().to_lowercase(),
         backend: used.label().into(),
         config,
-        dataset: export::DatasetInfo::of(&dataset, cell_type.as_deref()),
+        dataset: export::DatasetInfo::of(&dataset, cell_type.as_deref())
+            .with_composition(inputs.log_factors.clone()),
         n_train_genes: trainer.n_train(),
         n_test_genes: trainer.n_test(),
         timings: export::Timings {

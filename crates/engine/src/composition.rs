@@ -155,18 +155,18 @@ fn weighted_mode(points: impl Iterator<Item = (f64, f64)>) -> f64 {
     -RANGE + best.0 as f64 * STEP
 }
 
-/// Genes × times: what to subtract from each per-time mean to undo the shift (empty when no
-/// factor could be estimated).
-pub fn corrections(d: &Dataset) -> Vec<f32> {
-    let Some(factors) = log_factors(d) else {
-        return Vec::new();
-    };
+/// The factors ([`log_factors`]) and, genes × times, what to subtract from each per-time mean
+/// to undo them; `None` when no factor could be estimated.
+pub fn corrections(d: &Dataset) -> Option<(Vec<f64>, Vec<f32>)> {
+    let factors = log_factors(d)?;
     let t = d.n_times();
-    d.exp_neg_means
+    let corrections = d
+        .exp_neg_means
         .iter()
         .enumerate()
         .map(|(i, &e)| (factors[i % t] * (1.0 - e as f64)) as f32)
-        .collect()
+        .collect();
+    Some((factors, corrections))
 }
 
 #[cfg(test)]
@@ -214,7 +214,7 @@ mod tests {
             assert!((g - f.ln()).abs() < 0.01, "{got:?}");
         }
         // Undone, an unchanged gene's means hardly move over time.
-        let c = corrections(&d);
+        let (_, c) = corrections(&d).unwrap();
         let t = d.n_times();
         for g in 0..70 {
             let m: Vec<f32> = (0..t).map(|i| d.means[g * t + i] - c[g * t + i]).collect();
@@ -237,6 +237,6 @@ mod tests {
         let d = read_table(s.as_bytes(), &IngestOptions::default()).unwrap();
         assert!(!d.has_linear_means());
         assert_eq!(log_factors(&d), None);
-        assert!(corrections(&d).is_empty());
+        assert!(corrections(&d).is_none());
     }
 }

@@ -228,8 +228,8 @@ pub struct DatasetInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_type: Option<String>,
     /// Per time point, the natural log of the factor that normalisation put on every gene's
-    /// counts, relative to the first time (`composition::log_factors`); the Dynamics preset
-    /// undoes it. Absent when the values are not log1p-normalised counts.
+    /// counts, relative to the first time (`composition::log_factors`), as the Dynamics preset
+    /// undid it. Absent for the Reference preset and where the values are not log1p counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub composition_log_factors: Option<Vec<f64>>,
 }
@@ -244,8 +244,14 @@ impl DatasetInfo {
             times: d.times.clone(),
             cells_per_time: d.cells_per_time.clone(),
             cell_type: cell_type.map(str::to_string),
-            composition_log_factors: crate::composition::log_factors(d),
+            composition_log_factors: None,
         }
+    }
+
+    /// With the factors a run's inputs undid (`Prepared::log_factors`), computed once there.
+    pub fn with_composition(mut self, log_factors: Option<Vec<f64>>) -> Self {
+        self.composition_log_factors = log_factors;
+        self
     }
 }
 

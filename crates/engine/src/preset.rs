@@ -37,6 +37,8 @@ pub struct Prepared {
     pub factors: Vec<f64>,
     /// Genes × T: the compositional correction subtracted before scaling (empty: none).
     pub corrections: Vec<f32>,
+    /// The per-time log factors that correction undid (`composition::log_factors`).
+    pub log_factors: Option<Vec<f64>>,
 }
 
 impl Prepared {
@@ -103,7 +105,7 @@ pub fn scale_gene(means: &[f32], se: &[f32], scaling: Scaling) -> (Vec<f32>, f64
 /// with `composition`, after undoing the compositional shift ([`crate::composition`]).
 pub fn scaled_means(d: &Dataset, scaling: Scaling, composition: bool) -> Vec<f32> {
     let t = d.n_times();
-    let means = corrected_means(d, composition).0;
+    let means = corrected_means(d, composition).means;
     let mut out = Vec::with_capacity(d.means.len());
     for g in 0..d.n_genes() {
         let r = g * t..(g + 1) * t;
@@ -112,23 +114,34 @@ pub fn scaled_means(d: &Dataset, scaling: Scaling, composition: bool) -> Vec<f32
     out
 }
 
-/// The per-time means to scale, and the corrections taken off them (empty: none).
-fn corrected_means(d: &Dataset, composition: bool) -> (Vec<f32>, Vec<f32>) {
-    let corrections = if composition {
-        crate::composition::corrections(d)
-    } else {
-        Vec::new()
-    };
-    let means = if corrections.is_empty() {
-        d.means.clone()
-    } else {
-        d.means
-            .iter()
-            .zip(&corrections)
-            .map(|(m, c)| m - c)
-            .collect()
-    };
-    (means, corrections)
+/// The per-time means to scale, with the correction taken off them and its factors.
+struct Corrected {
+    means: Vec<f32>,
+    corrections: Vec<f32>,
+    log_factors: Option<Vec<f64>>,
+}
+
+fn corrected_means(d: &Dataset, composition: bool) -> Corrected {
+    match composition
+        .then(|| crate::composition::corrections(d))
+        .flatten()
+    {
+        Some((factors, corrections)) => Corrected {
+            means: d
+                .means
+                .iter()
+                .zip(&corrections)
+                .map(|(m, c)| m - c)
+                .collect(),
+            corrections,
+            log_factors: Some(factors),
+        },
+        None => Corrected {
+            means: d.means.clone(),
+            corrections: Vec::new(),
+            log_factors: None,
+        },
+    }
 }
 
 /// Every lever of a preset, so that each can be measured on its own (`evaluate --ablation`).
@@ -209,7 +222,11 @@ impl Recipe {
     }
 
     pub fn prepare(&self, d: &Dataset) -> Prepared {
-        let (means, corrections) = corrected_means(d, self.composition);
+        let Corrected {
+            means,
+            corrections,
+            log_factors,
+        } = corrected_means(d, self.composition);
         if self.scaling == Scaling::None && !self.observation_variance {
             return Prepared {
                 values: means,
@@ -217,6 +234,7 @@ impl Recipe {
                 offsets: vec![0.0; d.n_genes()],
                 factors: vec![1.0; d.n_genes()],
                 corrections,
+                log_factors,
             };
         }
         let t = d.n_times();
@@ -246,6 +264,7 @@ impl Recipe {
             offsets,
             factors,
             corrections,
+            log_factors,
         }
     }
 }

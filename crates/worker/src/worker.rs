@@ -836,7 +836,8 @@ impl Job {
             preset: self.settings.preset.label().to_lowercase(),
             backend: self.backend.into(),
             config: trainer.config.clone(),
-            dataset: export::DatasetInfo::of(&self.dataset, st.cell_type.as_deref()),
+            dataset: export::DatasetInfo::of(&self.dataset, st.cell_type.as_deref())
+                .with_composition(self.inputs.log_factors.clone()),
             n_train_genes: trainer.n_train(),
             n_test_genes: trainer.n_test(),
             timings: export::Timings {
