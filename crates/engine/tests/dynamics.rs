@@ -5,18 +5,26 @@
 
 use vrnn_engine::evaluate::{adjusted_rand_index, baseline, run_preset};
 use vrnn_engine::preset::{self, Preset, Scaling};
-use vrnn_engine::simulate::{simulate, SimulationConfig};
-use vrnn_engine::{read_table, IngestOptions, TrainConfig};
+use vrnn_engine::simulate::{simulate, Simulation, SimulationConfig};
+use vrnn_engine::{read_table, Dataset, IngestOptions, TrainConfig};
+
+/// A simulated time course, read back through the ingest, and its planted modules.
+fn simulated(genes: usize, cells_per_time: usize, seed: u64) -> (Dataset, Simulation) {
+    let config = SimulationConfig::new()
+        .with_genes(genes)
+        .with_cells_per_time(cells_per_time)
+        .with_seed(seed);
+    let mut csv = Vec::new();
+    let truth = simulate(&config, &mut csv).unwrap();
+    (
+        read_table(&csv[..], &IngestOptions::default()).unwrap(),
+        truth,
+    )
+}
 
 #[test]
 fn dynamics_recovers_planted_modules_where_raw_means_fail() {
-    let config = SimulationConfig::new()
-        .with_genes(300)
-        .with_cells_per_time(80)
-        .with_seed(5);
-    let mut csv = Vec::new();
-    let truth = simulate(&config, &mut csv).unwrap();
-    let d = read_table(&csv[..], &IngestOptions::default()).unwrap();
+    let (d, truth) = simulated(300, 80, 5);
 
     let raw = adjusted_rand_index(&baseline(&d, Scaling::None, false, 6, 5), &truth.modules);
     let (labels, _) = run_preset(&d, Preset::Dynamics, 150, 5, 6, &|| 0.0);
@@ -30,13 +38,7 @@ fn dynamics_recovers_planted_modules_where_raw_means_fail() {
 /// genes look repressed; the compositional correction finds the shared factor and undoes it.
 #[test]
 fn compositional_correction_separates_flat_from_repressed_genes() {
-    let config = SimulationConfig::new()
-        .with_genes(10_000)
-        .with_cells_per_time(60)
-        .with_seed(2);
-    let mut csv = Vec::new();
-    let truth = simulate(&config, &mut csv).unwrap();
-    let d = read_table(&csv[..], &IngestOptions::default()).unwrap();
+    let (d, truth) = simulated(10_000, 60, 2);
     let factors = vrnn_engine::composition::log_factors(&d).expect("log1p data");
     assert_eq!(factors[0], 0.0);
     assert!(factors[4] < -0.15, "a shift at 24 h: {factors:?}");
