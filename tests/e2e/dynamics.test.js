@@ -55,6 +55,8 @@ test('demo data loads, presets explain themselves, a Dynamics run records its pr
   assert.equal(run.config.model.decoder_previous_h, true);
   assert.equal(run.config.epochs, 2);
   assert.equal(run.config.batch_size, 128);
+  // Genes are clustered on their latent path in posterior standard deviations.
+  assert.equal(run.analysis.config.latent, 'StandardisedSequence');
   // The demo data are log1p-normalised counts: the Dynamics preset estimated and undid one
   // compositional factor per time point, 0 at the first.
   const factors = run.dataset.composition_log_factors;

@@ -46,8 +46,11 @@ enum BackendArg {
 enum LatentArg {
     /// Posterior mean averaged over time (deterministic).
     Mean,
-    /// Posterior means of every time step, concatenated (the Dynamics preset's default).
+    /// Posterior means of every time step, concatenated.
     Sequence,
+    /// The same, each divided by its posterior standard deviation (the Dynamics preset's
+    /// default).
+    Standardised,
     /// Sampled z averaged over time, as the reference.
     Sampled,
 }
@@ -57,6 +60,7 @@ impl LatentArg {
         match self {
             LatentArg::Mean => LatentSummary::PosteriorMean,
             LatentArg::Sequence => LatentSummary::Sequence,
+            LatentArg::Standardised => LatentSummary::StandardisedSequence,
             LatentArg::Sampled => LatentSummary::SampledZ,
         }
     }
@@ -227,7 +231,8 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "dynamics,reference")]
         presets: Vec<String>,
         /// Also train the Dynamics preset with one lever changed, for each name given:
-        /// zscore, unit-variance, decoder-h-t, latent-mean, beta-1e-6, z64, lr-1e-4.
+        /// zscore, unit-variance, decoder-h-t, latent-mean, latent-unstandardised, beta-1e-6, z64,
+        /// lr-1e-4.
         #[arg(long, value_delimiter = ',')]
         ablations: Vec<String>,
         #[command(flatten)]

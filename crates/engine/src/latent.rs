@@ -60,6 +60,9 @@ pub async fn summarise(
             LatentSummary::PosteriorMean => out.mu_q.mean_dim(1).reshape([b * z_dim]),
             LatentSummary::SampledZ => out.z.mean_dim(1).reshape([b * z_dim]),
             LatentSummary::Sequence => out.mu_q.reshape([b * steps * z_dim]),
+            LatentSummary::StandardisedSequence => {
+                (out.mu_q / out.std_q).reshape([b * steps * z_dim])
+            }
         };
         let width = dim_of(kind, z_dim, steps);
         let both = Tensor::cat(vec![summary, out.x_mean.reshape([b * steps])], 0);
@@ -88,7 +91,55 @@ pub async fn summarise(
 /// Length of one gene's latent summary.
 fn dim_of(kind: LatentSummary, z_dim: usize, steps: usize) -> usize {
     match kind {
-        LatentSummary::Sequence => z_dim * steps,
+        LatentSummary::Sequence | LatentSummary::StandardisedSequence => z_dim * steps,
         _ => z_dim,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VrnnConfig;
+
+    #[test]
+    fn standardised_sequence_is_the_sequence_in_posterior_standard_deviations() {
+        let device = crate::backend::cpu_device();
+        device.seed(7);
+        let model = VrnnConfig::new()
+            .with_z_dim(3)
+            .with_decoder_previous_h(true)
+            .init(&device);
+        let (genes, steps) = (5, 4);
+        let means: Vec<f32> = (0..genes * steps)
+            .map(|i| (i as f32 * 0.37).sin())
+            .collect();
+        let run =
+            |kind| pollster::block_on(summarise(&model, &means, genes, steps, kind, 1, &device));
+        let plain = run(LatentSummary::Sequence);
+        let standardised = run(LatentSummary::StandardisedSequence);
+        assert_eq!(standardised.dim, steps * 3);
+        assert_eq!(
+            standardised.recon, plain.recon,
+            "the same latent path is decoded"
+        );
+
+        let x = Tensor::<3>::from_data(TensorData::new(means.clone(), [genes, steps, 1]), &device);
+        let out = model.forward(x, Tensor::zeros([genes, steps, 3], &device));
+        let std: Vec<f32> = out
+            .std_q
+            .reshape([genes * steps * 3])
+            .into_data()
+            .to_vec()
+            .unwrap();
+        for ((s, p), sd) in standardised.values.iter().zip(&plain.values).zip(&std) {
+            assert!(
+                *sd > 0.0 && *sd != 1.0,
+                "an untrained model has sd {sd}, which would make the check vacuous"
+            );
+            assert!(
+                (s * sd - p).abs() < 1e-5 * (1.0 + p.abs()),
+                "{s} * {sd} != {p}"
+            );
+        }
     }
 }

@@ -57,14 +57,19 @@ pub enum LatentSummary {
     /// A sampled `z_t` averaged over time, as the reference does (noisy; seeded here).
     SampledZ,
     /// The posterior means of every time step, concatenated: keeps the order in time that an
-    /// average throws away (the Dynamics preset's choice).
+    /// average throws away.
     Sequence,
+    /// [`LatentSummary::Sequence`] with each coordinate divided by its posterior standard
+    /// deviation: a coordinate the model is sure of counts more than one it barely knows, as
+    /// the input's signal-to-noise damping does for time points (the Dynamics preset's choice).
+    StandardisedSequence,
 }
 
 impl LatentSummary {
-    pub const ALL: [LatentSummary; 3] = [
+    pub const ALL: [LatentSummary; 4] = [
         LatentSummary::PosteriorMean,
         LatentSummary::Sequence,
+        LatentSummary::StandardisedSequence,
         LatentSummary::SampledZ,
     ];
 
@@ -72,14 +77,18 @@ impl LatentSummary {
         match self {
             LatentSummary::PosteriorMean => "Posterior mean",
             LatentSummary::Sequence => "Posterior mean per time",
+            LatentSummary::StandardisedSequence => "Standardised posterior mean per time",
             LatentSummary::SampledZ => "Sampled z (reference)",
         }
     }
 
-    /// Parses a label or a CLI value (`mean`, `sequence`, `sampled`), case-insensitively.
+    /// Parses a label or a CLI value (`mean`, `sequence`, `standardised`, `sampled`),
+    /// case-insensitively.
     pub fn parse(s: &str) -> Option<LatentSummary> {
         let s = s.to_ascii_lowercase();
-        if s == "posterior mean per time" || s == "sequence" {
+        if s.starts_with("standardi") {
+            Some(LatentSummary::StandardisedSequence)
+        } else if s == "posterior mean per time" || s == "sequence" {
             Some(LatentSummary::Sequence)
         } else if s.starts_with("posterior") || s == "mean" {
             Some(LatentSummary::PosteriorMean)
@@ -114,7 +123,7 @@ impl Preset {
     /// One sentence for the page.
     pub fn description(self) -> &'static str {
         match self {
-            Preset::Dynamics => "Dynamics: a shift that normalisation puts on every gene alike is undone, each gene is scaled to its own range and damped where its changes are within noise, the model must encode every time point, and genes are clustered on the whole latent path, so clusters follow the shape of the response rather than expression level.",
+            Preset::Dynamics => "Dynamics: a shift that normalisation puts on every gene alike is undone, each gene is scaled to its own range and damped where its changes are within noise, the model must encode every time point, and genes are clustered on the whole latent path, each coordinate weighed by the model's certainty, so clusters follow the shape of the response rather than expression level.",
             Preset::Reference => "Reference: the published pipeline exactly (raw means, unit-variance likelihood, latent averaged over time); its clusters mostly follow expression level.",
         }
     }
@@ -489,5 +498,24 @@ mod tests {
         assert_eq!(Compute::parse("cpu"), Some(Compute::Cpu));
         assert_eq!(Compute::parse("WebGPU"), Some(Compute::WebGpu));
         assert_eq!(Compute::parse("tpu"), None);
+    }
+
+    #[test]
+    fn latent_summaries_parse_their_labels_and_cli_values() {
+        // The app's select sends labels back: each must parse to itself, not to a neighbour
+        // whose label it starts like.
+        for l in LatentSummary::ALL {
+            assert_eq!(LatentSummary::parse(l.label()), Some(l), "{}", l.label());
+        }
+        for (arg, want) in [
+            ("mean", LatentSummary::PosteriorMean),
+            ("sequence", LatentSummary::Sequence),
+            ("standardised", LatentSummary::StandardisedSequence),
+            ("Standardized", LatentSummary::StandardisedSequence),
+            ("sampled", LatentSummary::SampledZ),
+        ] {
+            assert_eq!(LatentSummary::parse(arg), Some(want), "{arg}");
+        }
+        assert_eq!(LatentSummary::parse("median"), None);
     }
 }
