@@ -129,7 +129,7 @@ mod tests {
             .std_q
             .reshape([genes * steps * 3])
             .into_data()
-            .to_vec()
+            .try_to_vec::<f32>()
             .unwrap();
         for ((s, p), sd) in standardised.values.iter().zip(&plain.values).zip(&std) {
             assert!(
