@@ -8,6 +8,7 @@ pub mod composition;
 pub mod embed;
 pub mod evaluate;
 pub mod export;
+pub mod kernels;
 pub mod latent;
 pub mod model;
 pub mod preset;

@@ -11,6 +11,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::{Device, Distribution, Tensor};
 
+use crate::kernels;
+
 /// Sizes of the reference model.
 #[derive(Config, Debug, PartialEq)]
 pub struct VrnnConfig {
@@ -53,12 +55,19 @@ impl LstmCell {
         }
     }
 
-    /// One step; `x` is `[batch, input]`, `h` and `c` are `[batch, hidden]`.
-    pub fn forward(&self, x: Tensor<2>, h: Tensor<2>, c: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
-        let hidden = h.dims()[1];
-        let tanh: fn(Tensor<2>) -> Tensor<2> = if on_cpu(&x) { tanh_via_sigmoid } else { tanh };
+    /// One step; `x` is `[batch, input]`, `state` is the previous `[h, c]` side by side,
+    /// `[batch, 2 h]`, and so is the result. On the CPU backend everything after the two
+    /// matrix products is one fused kernel ([`kernels::lstm_pointwise`]); elsewhere it is burn's
+    /// own operations.
+    pub fn forward(&self, x: Tensor<2>, state: Tensor<2>) -> Tensor<2> {
+        let hidden = state.dims()[1] / 2;
+        let h = state.clone().narrow(1, 0, hidden);
         let bias = (self.bias_ih.val() + self.bias_hh.val()).unsqueeze::<2>();
         let gates = x.matmul(self.weight_ih.val()) + h.matmul(self.weight_hh.val()) + bias;
+        if kernels::is_cpu(&gates.device()) {
+            return kernels::lstm_pointwise(gates, state);
+        }
+        let c = state.narrow(1, hidden, hidden);
         let mut chunks = gates.split(hidden, 1).into_iter();
         let (i, f, g, o) = (
             sigmoid(chunks.next().unwrap()),
@@ -68,22 +77,18 @@ impl LstmCell {
         );
         let c = f * c + i * g;
         let h = o * tanh(c.clone());
-        (h, c)
+        Tensor::cat(vec![h, c], 1)
     }
 }
 
-/// Whether `x` lives on burn's CPU backend (with or without autodiff).
-fn on_cpu(x: &Tensor<2>) -> bool {
-    x.device().inner() == Device::flex()
-}
-
-/// `tanh(x) = 2 sigmoid(2x) - 1`, for the CPU backend only. There each element of `tanh` is a
-/// libm `tanhf` call, which costs about six times an `expf`: the two `tanh`s of the LSTM cell
-/// took 14 % of a native training epoch, and this identity cut the epoch by 10 %. On a GPU one
-/// `tanh` kernel is cheaper than the three it becomes here, so WebGPU keeps `tanh`. The
-/// rounding differs from `tanhf` by about 1e-7 absolute, far inside the golden test's tolerance.
-pub fn tanh_via_sigmoid(x: Tensor<2>) -> Tensor<2> {
-    sigmoid(x.mul_scalar(2.0)).mul_scalar(2.0).sub_scalar(1.0)
+/// `exp`, through the CPU kernel (vectorised, keeps its output for the backward pass) where the
+/// tensor lives on the CPU backend.
+fn exp<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if kernels::is_cpu(&x.device()) {
+        kernels::exp(x)
+    } else {
+        x.exp()
+    }
 }
 
 /// The reference VRNN with an LSTM recurrence.
@@ -164,12 +169,14 @@ impl Vrnn {
         let [batch, steps, x_dim] = x.dims();
         let z_dim = self.z_dim();
         let device = x.device();
-        let mut h = Tensor::<2>::zeros([batch, self.h_dim()], &device);
-        let mut c = h.clone();
+        let h_dim = self.h_dim();
+        // `[h, c]` side by side: the LSTM kernel reads and writes both in one tensor.
+        let mut state = Tensor::<2>::zeros([batch, 2 * h_dim], &device);
         let mut outs: [Vec<Tensor<2>>; 7] = Default::default();
         for t in 0..steps {
             let x_t = x.clone().narrow(1, t, 1).reshape([batch, x_dim]);
             let eps_t = eps.clone().narrow(1, t, 1).reshape([batch, z_dim]);
+            let h = state.clone().narrow(1, 0, h_dim);
 
             let e = relu(
                 self.enc1
@@ -184,19 +191,16 @@ impl Vrnn {
             let mu_p = self.prior_mean.forward(p.clone());
             let logvar_p = self.prior_logvar.forward(p);
 
-            let std_q = logvar_q.clone().mul_scalar(0.5).exp();
+            let std_q = exp(logvar_q.clone().mul_scalar(0.5));
             let z = mu_q.clone() + std_q.clone() * eps_t;
-            let h_prev = h.clone();
-            let (h_new, c_new) = self
+            state = self
                 .lstm
-                .forward(Tensor::cat(vec![x_t, z.clone()], 1), h, c);
-            h = h_new;
-            c = c_new;
+                .forward(Tensor::cat(vec![x_t, z.clone()], 1), state);
 
             let h_dec = if self.decoder_previous_h {
-                h_prev
+                h
             } else {
-                h.clone()
+                state.clone().narrow(1, 0, h_dim)
             };
             let d = relu(self.dec1.forward(Tensor::cat(vec![h_dec, z.clone()], 1)));
             let x_mean = self.dec2.forward(d);
@@ -246,7 +250,7 @@ pub fn vrnn_loss_weighted(
     let recon = sq.mul_scalar(0.5).sum();
     let kl_terms = (out.logvar_p.clone() - out.logvar_q.clone()).mul_scalar(0.5)
         + (out.std_q.clone().powi_scalar(2) + (out.mu_q.clone() - out.mu_p.clone()).powi_scalar(2))
-            / out.logvar_p.clone().exp().mul_scalar(2.0)
+            / exp(out.logvar_p.clone()).mul_scalar(2.0)
         - 0.5;
     let kl = kl_terms.sum();
     let recon = recon.div_scalar(batch);
@@ -473,33 +477,4 @@ pub fn host<const D: usize>(t: Tensor<D>) -> (Vec<usize>, Vec<f32>) {
     let shape = t.dims().to_vec();
     let values = t.into_data().try_into_vec_as::<f32>().unwrap_or_default();
     (shape, values)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use burn::tensor::TensorData;
-
-    #[test]
-    fn tanh_via_sigmoid_matches_tanh_and_its_gradient() {
-        let device = crate::backend::training_device(crate::backend::cpu_device(), 1);
-        let v: Vec<f32> = (-40..=40).map(|i| i as f32 * 0.25).collect();
-        let n = v.len();
-        let x = Tensor::<2>::from_data(TensorData::new(v.clone(), [1, n]), &device).require_grad();
-        assert!(on_cpu(&x), "an autodiff CPU tensor counts as on the CPU");
-        let y = tanh_via_sigmoid(x.clone());
-        let grads = y.clone().sum().backward();
-        let got: Vec<f32> = y.into_data().try_to_vec::<f32>().unwrap();
-        let dx: Vec<f32> = x
-            .grad(&grads)
-            .unwrap()
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap();
-        for ((a, g), y) in v.iter().zip(&dx).zip(&got) {
-            assert!((y - a.tanh()).abs() < 1e-6, "tanh({a}) = {y}");
-            let want = 1.0 - a.tanh() * a.tanh();
-            assert!((g - want).abs() < 1e-5, "d tanh({a}) = {g}, want {want}");
-        }
-    }
 }
