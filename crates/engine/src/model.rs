@@ -248,11 +248,21 @@ pub fn vrnn_loss_weighted(
         None => sq,
     };
     let recon = sq.mul_scalar(0.5).sum();
-    let kl_terms = (out.logvar_p.clone() - out.logvar_q.clone()).mul_scalar(0.5)
-        + (out.std_q.clone().powi_scalar(2) + (out.mu_q.clone() - out.mu_p.clone()).powi_scalar(2))
-            / exp(out.logvar_p.clone()).mul_scalar(2.0)
-        - 0.5;
-    let kl = kl_terms.sum();
+    let kl = if kernels::is_cpu(&out.mu_q.device()) {
+        kernels::kl_sum(
+            out.mu_q.clone(),
+            out.logvar_q.clone(),
+            out.mu_p.clone(),
+            out.logvar_p.clone(),
+        )
+    } else {
+        let kl_terms = (out.logvar_p.clone() - out.logvar_q.clone()).mul_scalar(0.5)
+            + (out.std_q.clone().powi_scalar(2)
+                + (out.mu_q.clone() - out.mu_p.clone()).powi_scalar(2))
+                / out.logvar_p.clone().exp().mul_scalar(2.0)
+            - 0.5;
+        kl_terms.sum()
+    };
     let recon = recon.div_scalar(batch);
     let kl = kl.div_scalar(batch);
     let loss = recon.clone() + kl.clone().mul_scalar(beta);
