@@ -15,7 +15,7 @@ if [[ $what == default || $what == all ]]; then
 fi
 if [[ $what == ablations || $what == all ]]; then
   run "Ablations: the Dynamics preset with one lever changed" --seeds 3 --presets dynamics \
-    --ablations no-composition,zscore,unit-variance,decoder-h-t,latent-mean,beta-1e-6
+    --ablations latent-unstandardised,no-composition,zscore,unit-variance,decoder-h-t,latent-mean,beta-1e-6
 fi
 if [[ $what == robustness || $what == all ]]; then
   run "Other module shapes" --seeds 3 --presets dynamics --shapes alternative
