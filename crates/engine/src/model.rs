@@ -140,9 +140,9 @@ pub struct VrnnOutput {
     pub mu_p: Tensor<3>,
     pub logvar_p: Tensor<3>,
     pub z: Tensor<3>,
-    /// `exp(logvar_q / 2)`, which sampling `z` needs anyway; the KL term squares it instead
-    /// of computing `exp(logvar_q)` again (one `exp` per element fewer: on the CPU backend each
-    /// is a libm call).
+    /// `exp(logvar_q / 2)`, which sampling `z` needs anyway; off the CPU backend the KL term
+    /// squares it instead of computing `exp(logvar_q)` again (the CPU's fused KL kernel
+    /// computes its own, vectorised).
     pub std_q: Tensor<3>,
 }
 
