@@ -201,6 +201,11 @@ enum Command {
         /// How many similar genes per query.
         #[arg(long, default_value_t = 20)]
         similar_n: usize,
+        /// CPU threads (default: RAYON_NUM_THREADS if set, else every core). On the CPU backend
+        /// each batch is split into this many parts trained in parallel; results are
+        /// reproducible for a given number, which run.json records (`threads`).
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Write a simulated time course with planted modules, and its truth (`gene,module`).
     Simulate {
@@ -560,6 +565,24 @@ fn inspect_cmd(input: &Path, time_column: Option<String>) -> Result<(), String> 
     Ok(())
 }
 
+/// The number of CPU threads: `--threads`, else `RAYON_NUM_THREADS`, else every core. Sizes
+/// rayon's pool (burn's CPU backend, k-means) to match.
+fn cpu_threads(arg: Option<usize>) -> Result<usize, String> {
+    let env = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let n = arg.or(env).unwrap_or(cores);
+    if n < 1 {
+        return Err("--threads must be at least 1".into());
+    }
+    // Fails only if the pool was built already, which nothing here does first.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global();
+    Ok(n)
+}
+
 fn run_cmd(command: Command) -> Result<(), String> {
     let Command::Run {
         input,
@@ -578,10 +601,12 @@ fn run_cmd(command: Command) -> Result<(), String> {
         latent,
         similar_to,
         similar_n,
+        threads,
     } = command
     else {
         unreachable!("run_cmd is only called for run");
     };
+    let threads = cpu_threads(threads)?;
     let preset = preset_arg.preset();
     if k < 1 {
         return Err("--k must be at least 1".into());
@@ -634,7 +659,9 @@ fn run_cmd(command: Command) -> Result<(), String> {
     write_file(&out, "means.csv", &export::means_csv(&dataset))?;
 
     let (device, used) = device_for(backend_arg)?;
-    let mut config = preset::train_config(preset, epochs, seed).with_batch_size(batch_size);
+    let mut config = preset::train_config(preset, epochs, seed)
+        .with_batch_size(batch_size)
+        .with_threads(if used == Backend::Cpu { threads } else { 1 });
     if let Some(beta) = beta {
         config.beta = beta;
     }

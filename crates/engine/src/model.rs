@@ -241,7 +241,20 @@ pub fn vrnn_loss_weighted(
     beta: f64,
     inverse_variance: Option<Tensor<3>>,
 ) -> VrnnLoss {
-    let batch = x.dims()[0] as f64;
+    let batch = x.dims()[0];
+    vrnn_loss_part(x, out, beta, inverse_variance, batch)
+}
+
+/// [`vrnn_loss_weighted`] of a part of a batch of `batch` sequences: divided by the whole
+/// batch's size, so that the parts' losses (and gradients) add up to the batch's.
+pub fn vrnn_loss_part(
+    x: Tensor<3>,
+    out: &VrnnOutput,
+    beta: f64,
+    inverse_variance: Option<Tensor<3>>,
+    batch: usize,
+) -> VrnnLoss {
+    let batch = batch as f64;
     let sq = (x - out.x_mean.clone()).powi_scalar(2);
     let sq = match inverse_variance {
         Some(w) => sq * w,

@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
+use crate::model::{vrnn_loss_part, vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
 
 /// Every hyper-parameter of a training run; defaults are the reference's.
 #[derive(Config, Debug, PartialEq)]
@@ -32,6 +32,13 @@ pub struct TrainConfig {
     pub test_fraction: f64,
     #[config(default = 42)]
     pub seed: u64,
+    /// Each training batch is split into this many parts of consecutive genes, whose losses and
+    /// gradients are summed before the optimiser step: the same step as one pass up to
+    /// rounding. Natively each part runs on its own thread (burn's CPU backend does not split
+    /// operations this small); in the browser they run one after the other with the same
+    /// numbers. A run is reproducible for a given value; 1 is the reference's single pass.
+    #[config(default = 1)]
+    pub threads: usize,
     #[config(default = "VrnnConfig::new()")]
     pub model: VrnnConfig,
 }
@@ -111,6 +118,100 @@ pub fn normal_noise(rng: &mut StdRng, shape: [usize; 3], device: &Device) -> Ten
     Tensor::from_data(TensorData::new(v, shape), device)
 }
 
+/// Adds the gradients of `from` to those of `into`, parameter by parameter.
+struct AddGrads<'a> {
+    into: &'a mut GradientsParams,
+    from: GradientsParams,
+}
+
+impl ModuleVisitor for AddGrads<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.from.remove::<D>(param.id) {
+            let sum = match self.into.remove::<D>(param.id) {
+                Some(a) => a + g,
+                None => g,
+            };
+            self.into.register::<D>(param.id, sum);
+        }
+    }
+}
+
+/// The loss (detached) and parameter gradients of one part of a batch of `batch` genes.
+/// `model` must have its own autodiff graph (see [`batch_grads`]).
+fn part_grads(
+    model: &Vrnn,
+    x: Tensor<3>,
+    eps: Tensor<3>,
+    w: Option<Tensor<3>>,
+    beta: f64,
+    batch: usize,
+) -> (Tensor<1>, GradientsParams) {
+    let out = model.forward(x.clone(), eps);
+    let loss = vrnn_loss_part(x, &out, beta, w, batch).loss;
+    let grads = loss.backward();
+    (loss.detach(), GradientsParams::from_grads(grads, model))
+}
+
+/// The batch's loss and gradients, computed in `parts` parts of consecutive genes (see
+/// [`TrainConfig::threads`]). Each part after the first gets a fork of the model: its own
+/// autodiff graph, because burn's autodiff keeps graphs that share parameter nodes under one
+/// lock, which would run their backward passes one at a time.
+fn batch_grads(
+    model: &Vrnn,
+    device: &Device,
+    x: Tensor<3>,
+    eps: Tensor<3>,
+    w: Option<Tensor<3>>,
+    beta: f64,
+    parts: usize,
+) -> (Tensor<1>, GradientsParams) {
+    let n = x.dims()[0];
+    let size = n.div_ceil(parts.clamp(1, n.max(1)));
+    if size >= n {
+        return part_grads(model, x, eps, w, beta, n);
+    }
+    let part = |start: usize| {
+        let len = size.min(n - start);
+        (
+            x.clone().narrow(0, start, len),
+            eps.clone().narrow(0, start, len),
+            w.as_ref().map(|w| w.clone().narrow(0, start, len)),
+        )
+    };
+    let rest: Vec<_> = (size..n)
+        .step_by(size)
+        .map(|start| (model.clone().fork(device), part(start)))
+        .collect();
+    let (x0, e0, w0) = part(0);
+    let run = |(m, (x, e, w)): (Vrnn, (Tensor<3>, Tensor<3>, Option<Tensor<3>>))| {
+        part_grads(&m, x, e, w, beta, n)
+    };
+    #[cfg(not(target_family = "wasm"))]
+    let (first, others): (_, Vec<_>) = std::thread::scope(|s| {
+        let handles: Vec<_> = rest.into_iter().map(|r| s.spawn(move || run(r))).collect();
+        let first = part_grads(model, x0, e0, w0, beta, n);
+        let others = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect();
+        (first, others)
+    });
+    #[cfg(target_family = "wasm")]
+    let (first, others): (_, Vec<_>) = (
+        part_grads(model, x0, e0, w0, beta, n),
+        rest.into_iter().map(run).collect(),
+    );
+    let (mut loss, mut grads) = first;
+    for (l, g) in others {
+        loss = loss + l;
+        model.visit(&mut AddGrads {
+            into: &mut grads,
+            from: g,
+        });
+    }
+    (loss, grads)
+}
+
 /// The sequences of these genes (rows of `data`), on `data`'s device.
 fn select_genes(data: &Tensor<3>, genes: &[usize]) -> Tensor<3> {
     let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
@@ -160,6 +261,15 @@ impl Trainer {
     ) -> Self {
         let mut rng = StdRng::seed_from_u64(config.seed);
         let model = config.model.init(device);
+        if config.threads > 1 && steps > 0 {
+            // burn initialises a layer's weights when they are first read, drawing from the
+            // device's seeded generator. The single pass reads them in forward order; forking
+            // the model for a second thread would read them in field order, and so draw other
+            // weights. One forward pass on a zero sequence first gives every thread count the
+            // same initial weights.
+            let zeros = |dim| Tensor::<3>::zeros([1, steps, dim], device);
+            let _ = model.forward(zeros(config.model.x_dim), zeros(config.model.z_dim));
+        }
         let mut order: Vec<usize> = (0..n_genes).collect();
         order.shuffle(&mut rng);
         let n_test = ((n_genes as f64) * config.test_fraction).round() as usize;
@@ -275,13 +385,17 @@ impl Trainer {
             .as_ref()
             .map(|w| select_genes(w, &genes));
         let model = self.model.take().expect("model present");
-        let out = model.forward(x.clone(), eps);
-        let loss = vrnn_loss_weighted(x, &out, self.config.beta, w).loss;
-        let grads = loss.backward();
-        let mut grads = GradientsParams::from_grads(grads, &model);
+        let (l, mut grads) = batch_grads(
+            &model,
+            &self.device,
+            x,
+            eps,
+            w,
+            self.config.beta,
+            self.config.threads,
+        );
         clip_global_norm(&model, &mut grads, self.config.clip_norm);
         self.model = Some(self.optim.step(self.config.lr, model, grads));
-        let l = loss.detach();
         self.train_sum = Some(match self.train_sum.take() {
             Some(s) => s + l,
             None => l,
@@ -343,5 +457,47 @@ impl Trainer {
     pub async fn epoch(&mut self) -> EpochLosses {
         while !self.train_batch() {}
         self.finish_epoch().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{cpu_device, training_device};
+    use burn::tensor::Distribution;
+
+    /// The parts' losses and gradients add up to those of the whole batch in one pass.
+    #[test]
+    fn a_batch_split_into_parts_has_the_batch_loss_and_gradients() {
+        let device = training_device(cpu_device(), 4);
+        let model = VrnnConfig::new().init(&device);
+        let normal = Distribution::Normal(0.0, 1.0);
+        let x = Tensor::<3>::random([10, 5, 1], normal, &device);
+        let eps = Tensor::<3>::random([10, 5, 64], normal, &device);
+        let w = Tensor::<3>::random([10, 5, 1], Distribution::Uniform(0.5, 2.0), &device);
+        let run = |parts| {
+            let (loss, grads) = batch_grads(
+                &model,
+                &device,
+                x.clone(),
+                eps.clone(),
+                Some(w.clone()),
+                0.1,
+                parts,
+            );
+            let loss: Vec<f32> = loss.into_data().try_to_vec::<f32>().unwrap();
+            (loss[0], model.grads_to_torch(&grads))
+        };
+        let (l1, g1) = run(1);
+        let (l3, g3) = run(3);
+        assert!((l1 - l3).abs() <= 1e-5 * l1.abs(), "loss {l1} vs {l3}");
+        assert_eq!(g1.len(), g3.len(), "every parameter has a gradient");
+        for (name, (_, a)) in &g1 {
+            let (_, b) = &g3[name];
+            let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() <= 1e-4 * scale + 1e-7, "{name}: {x} vs {y}");
+            }
+        }
     }
 }

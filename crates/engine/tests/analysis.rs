@@ -320,3 +320,38 @@ fn a_checkpoint_resumes_training_from_its_weights() {
     let e = s.resume(5, &device).err().unwrap();
     assert!(e.contains("enc1.weight"), "{e}");
 }
+
+/// Splitting each batch over threads (`TrainConfig::threads`) trains the same model as one
+/// pass, up to rounding: the same initial weights and the same noise. (That the gradients add
+/// up to the batch's is `train`'s unit test; Adam hides a gradient's scale, so weights after a
+/// few steps are a weak check of it.)
+#[test]
+fn training_split_over_threads_matches_one_pass() {
+    let _one_at_a_time = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
+    let d = dataset();
+    let run = |threads| {
+        let config = TrainConfig::new()
+            .with_epochs(3)
+            .with_seed(9)
+            .with_batch_size(16)
+            .with_threads(threads);
+        let device = backend::training_device(backend::cpu_device(), 9);
+        let mut trainer = Trainer::new(config, &d.means, 40, 5, &device);
+        let history: Vec<_> = (0..3)
+            .map(|_| pollster::block_on(trainer.epoch()))
+            .collect();
+        (history, trainer.model().to_torch())
+    };
+    let (h1, w1) = run(1);
+    let (h3, w3) = run(3);
+    for (a, b) in h1.iter().zip(&h3) {
+        assert!((a.train - b.train).abs() < 1e-4, "{a:?} vs {b:?}");
+        assert!((a.test - b.test).abs() < 1e-4, "{a:?} vs {b:?}");
+    }
+    for (name, (_, v1)) in &w1 {
+        let (_, v3) = &w3[name];
+        for (x, y) in v1.iter().zip(v3) {
+            assert!((x - y).abs() < 1e-3, "{name}: {x} vs {y}");
+        }
+    }
+}
