@@ -11,9 +11,10 @@
 //! - [`lstm_pointwise`]: everything of `torch.nn.LSTMCell` after the matrix products (the four
 //!   gate activations, the new cell and hidden state) in one pass, and its gradient in one pass
 //!   from the activations kept in the forward pass;
-//! - [`exp`]: `exp` whose backward pass reuses its output.
+//! - [`exp`]: `exp` whose backward pass reuses its output;
+//! - [`kl_sum`]: the KL term of the loss and its four gradients, one pass each.
 //!
-//! Both use [`exp_f32`], a branch-free `exp` that the compiler vectorises (SSE2 natively,
+//! All use [`exp_f32`], a branch-free `exp` that the compiler vectorises (SSE2 natively,
 //! `simd128` in wasm). Only the CPU backend has these kernels; the model calls them where
 //! [`is_cpu`] says so and burn's own operations elsewhere (WebGPU).
 
