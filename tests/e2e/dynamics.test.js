@@ -17,7 +17,7 @@ test('demo data loads, presets explain themselves, a Dynamics run records its pr
   assert.deepEqual(await preset.locator('option').allTextContents(), ['Dynamics', 'Reference']);
   await page.getByText(/^Dynamics: /).waitFor();
   const epochs = page.getByRole('spinbutton', { name: 'Epochs' });
-  assert.equal(await epochs.inputValue(), '300');
+  assert.equal(await epochs.inputValue(), '150');
   await preset.selectOption('Reference');
   await page.getByText(/^Reference: the published pipeline/).waitFor();
   assert.equal(await epochs.inputValue(), '2000');
