@@ -451,3 +451,21 @@ fn open_writes_a_sessions_results_identical_to_the_run() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a session file"));
 }
+
+/// Without `--epochs` a run trains for its preset's default, as the app does: 150 for
+/// Dynamics (the Reference preset's 2000 is what interfaces.md gives with its other defaults).
+#[test]
+fn epochs_default_to_the_presets() {
+    let dir = scratch("default-epochs");
+    let input = dir.join("data.csv");
+    write_csv(&input);
+    let out = dir.join("out");
+    let o = run_cli(&input, &out, &["--k", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["preset"], "dynamics");
+    assert_eq!(run["config"]["epochs"], 150);
+    let loss = std::fs::read_to_string(out.join("loss.csv")).unwrap();
+    assert_eq!(loss.lines().count(), 151, "a header and one row per epoch");
+}
