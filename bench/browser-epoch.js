@@ -7,7 +7,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('../tests/e2e/support');
+const { serveDist, launchChromium, timeCourseCsv } = require('../tests/e2e/support');
+const { trainInPage } = require('./train-in-page');
 
 async function main() {
   const epochs = Number(process.argv[2] || 5);
@@ -20,22 +21,19 @@ async function main() {
   try {
     for (const compute of (process.argv[4] || 'CPU,WebGPU').split(',')) {
       const page = await browser.newPage();
-      await page.goto(server.url);
-      await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
-      await dropFile(page, `genes${genes}.csv`, csv);
-      await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 120_000 });
-      // The reference model, so that the numbers compare with PyTorch's reference.
-      await page.getByRole('combobox', { name: 'Preset' }).selectOption(process.env.PRESET || 'Reference');
-      await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
+      // The reference model by default, so that the numbers compare with PyTorch's reference.
       // BATCH=N: genes per step (default the reference's 400).
-      if (process.env.BATCH) await page.getByRole('spinbutton', { name: 'Batch size' }).fill(process.env.BATCH);
-      await page.getByRole('combobox', { name: 'Compute' }).selectOption(compute);
-      await page.getByRole('button', { name: 'Train' }).click();
-      await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 1_800_000 });
       // Per-epoch wall times from the worker's own clock (first epoch includes warm-up).
-      const text = await page.getByRole('status').textContent();
+      const text = await trainInPage(page, server.url, {
+        name: `genes${genes}.csv`,
+        csv,
+        preset: process.env.PRESET || 'Reference',
+        epochs,
+        compute,
+        batch: process.env.BATCH,
+      });
       const used = await page.locator('.backend').textContent();
-      console.log(`${compute}: ${text.trim()} [${used.trim()}]`);
+      console.log(`${compute}: ${text} [${used.trim()}]`);
       await page.close();
     }
   } finally {

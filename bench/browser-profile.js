@@ -11,7 +11,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { chromium } = require('playwright-core');
-const { serveDist, timeCourseCsv, dropFile } = require('../tests/e2e/support');
+const { serveDist, timeCourseCsv } = require('../tests/e2e/support');
+const { trainInPage } = require('./train-in-page');
 
 async function train(epochs) {
   const csv = timeCourseCsv({ genes: 2000, cellsPerTime: 20, seed: 11 });
@@ -27,16 +28,14 @@ async function train(epochs) {
   });
   try {
     const page = await browser.newPage();
-    await page.goto(server.url);
-    await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
-    await dropFile(page, 'genes2000.csv', csv);
-    await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 120_000 });
-    await page.getByRole('combobox', { name: 'Preset' }).selectOption('Reference');
-    await page.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
-    await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
-    await page.getByRole('button', { name: 'Train' }).click();
-    await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 1_800_000 });
-    console.log((await page.getByRole('status').textContent()).trim());
+    const status = await trainInPage(page, server.url, {
+      name: 'genes2000.csv',
+      csv,
+      preset: 'Reference',
+      epochs,
+      compute: 'CPU',
+    });
+    console.log(status);
   } finally {
     await browser.close();
     await server.close();
