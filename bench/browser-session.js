@@ -4,7 +4,8 @@
 //   node bench/browser-session.js [genes=2000] [epochs=3]
 'use strict';
 const fs = require('node:fs');
-const { serveDist, launchChromium, timeCourseCsv, dropFile } = require('../tests/e2e/support');
+const { serveDist, launchChromium, timeCourseCsv } = require('../tests/e2e/support');
+const { trainInPage } = require('./train-in-page');
 
 async function main() {
   const genes = Number(process.argv[2] || 2000);
@@ -14,13 +15,14 @@ async function main() {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    await page.goto(`${server.url}?backend=cpu&epochs=${epochs}`);
     const status = page.getByRole('status');
-    await status.filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
-    await dropFile(page, `genes${genes}.csv`, csv);
-    await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 120_000 });
-    await page.getByRole('button', { name: 'Train' }).click();
-    await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 1_800_000 });
+    await trainInPage(page, server.url, {
+      name: `genes${genes}.csv`,
+      csv,
+      preset: 'Dynamics',
+      epochs,
+      compute: 'CPU',
+    });
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download session', exact: true }).click();
     const bytes = fs.readFileSync(await (await download).path());
