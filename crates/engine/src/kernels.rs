@@ -12,7 +12,9 @@
 //!   gate activations, the new cell and hidden state) in one pass, and its gradient in one pass
 //!   from the activations kept in the forward pass;
 //! - [`exp`]: `exp` whose backward pass reuses its output;
-//! - [`kl_sum`]: the KL term of the loss and its four gradients, one pass each.
+//! - [`kl_sum`]: the KL term of the loss and its four gradients, one pass each;
+//! - [`linear`]: `x W + b` and its three gradients through [`crate::matmul`], for the browser,
+//!   where gemm's kernels are slow (see that module).
 //!
 //! All use [`exp_f32`], a branch-free `exp` that the compiler vectorises (SSE2 natively,
 //! `simd128` in wasm). Only the CPU backend has these kernels; the model calls them where
@@ -30,6 +32,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, Flex};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::matmul::{matmul, Strided};
+
 /// Kernels only the CPU backend has (plain and with autodiff).
 #[backend_extension(Flex, Autodiff)]
 pub trait CpuKernels: Backend {
@@ -45,6 +49,12 @@ pub trait CpuKernels: Backend {
         logvar_q: FloatTensor<Self>,
         mu_p: FloatTensor<Self>,
         logvar_p: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+    /// `x W + b`: `x` `[batch, in]`, `weight` `[in, out]`, `bias` `[out]`.
+    fn linear(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
     ) -> FloatTensor<Self>;
 }
 
@@ -63,6 +73,16 @@ pub fn kl_sum<const D: usize>(
         logvar_q.into_dispatch(),
         mu_p.into_dispatch(),
         logvar_p.into_dispatch(),
+    ))
+}
+
+/// `x W + b` (`x` `[batch, in]`, `weight` `[in, out]`, `bias` `[out]`) through the hand-written
+/// kernel of [`crate::matmul`], forward and backward. CPU backend only.
+pub fn linear(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as CpuKernels>::linear(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
     ))
 }
 
@@ -101,6 +121,10 @@ impl CpuKernels for Flex {
         logvar_p: FlexTensor,
     ) -> FlexTensor {
         kl_forward(&[mu_q, logvar_q, mu_p, logvar_p])
+    }
+
+    fn linear(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+        linear_forward(&x, &weight, &bias)
     }
 }
 
@@ -169,6 +193,63 @@ impl Backward<Flex, 4> for KlBackward {
     }
 }
 
+#[derive(Debug)]
+struct LinearBackward;
+
+impl Backward<Flex, 3> for LinearBackward {
+    /// The input `x` and the weight (shared, not copied).
+    type State = [FlexTensor; 2];
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let [x, weight] = &ops.state;
+        let [batch, out] = dims2(&grad);
+        let [inputs, _] = dims2(weight);
+        let dy = values(&grad);
+        let dy_a = Strided {
+            data: &dy,
+            row: out,
+            col: 1,
+        };
+        let [d_x, d_weight, d_bias] = ops.parents;
+        if let Some(node) = d_x {
+            // dx = dy W^T, with W^T made row-major (at most 128 x 97 values).
+            let w = values(weight);
+            let mut wt = vec![0.0f32; out * inputs];
+            for (i, row) in w.chunks_exact(out).enumerate() {
+                for (j, &v) in row.iter().enumerate() {
+                    wt[j * inputs + i] = v;
+                }
+            }
+            let mut dx = vec![0.0f32; batch * inputs];
+            matmul(batch, out, inputs, dy_a, &wt, None, &mut dx);
+            grads.register::<Flex>(node.id, tensor(dx, [batch, inputs]));
+        }
+        if let Some(node) = d_weight {
+            // dW = x^T dy: x^T read in place through swapped strides.
+            let mut dw = vec![0.0f32; inputs * out];
+            with_strided(x, |a| {
+                let at = Strided {
+                    data: a.data,
+                    row: a.col,
+                    col: a.row,
+                };
+                matmul(inputs, batch, out, at, &dy, None, &mut dw)
+            });
+            grads.register::<Flex>(node.id, tensor(dw, [inputs, out]));
+        }
+        if let Some(node) = d_bias {
+            let mut db = vec![0.0f32; out];
+            for row in dy.chunks_exact(out) {
+                for (s, &v) in db.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(db, [out])));
+        }
+    }
+}
+
 impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
     fn lstm_pointwise(gates: FloatTensor<Self>, state: FloatTensor<Self>) -> FloatTensor<Self> {
         let nodes = [gates.node(), state.node()];
@@ -199,6 +280,24 @@ impl<C: CheckpointStrategy> CpuKernels for Autodiff<Flex, C> {
         let out = kl_forward(&inputs);
         match KlBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => prep.finish(inputs, out),
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+
+    fn linear(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
+        let nodes = [x.node(), weight.node(), bias.node()];
+        let [x, weight, bias] = [x, weight, bias].map(|t| t.into_primitive());
+        let out = linear_forward(&x, &weight, &bias);
+        match LinearBackward
+            .prepare::<C>(nodes)
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish([x, weight], out),
             OpsKind::UnTracked(prep) => prep.finish(out),
         }
     }
@@ -250,6 +349,41 @@ fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
                 .to_vec(),
         ),
     }
+}
+
+/// Runs `f` on a 2-D tensor's values as a [`Strided`] view: in place where its strides are
+/// non-negative (narrowed and transposed tensors are), from a row-major copy otherwise.
+fn with_strided<R>(t: &FlexTensor, f: impl FnOnce(Strided<'_>) -> R) -> R {
+    let layout = t.layout();
+    let strides = layout.strides();
+    if strides.len() == 2 && strides.iter().all(|&s| s >= 0) {
+        let data = &t.storage::<f32>()[layout.start_offset()..];
+        return f(Strided {
+            data,
+            row: strides[0] as usize,
+            col: strides[1] as usize,
+        });
+    }
+    let [_, cols] = dims2(t);
+    let copy = values(t);
+    f(Strided {
+        data: &copy,
+        row: cols,
+        col: 1,
+    })
+}
+
+fn linear_forward(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
+    let [batch, inputs] = dims2(x);
+    let [w_in, out] = dims2(weight);
+    assert_eq!(
+        inputs, w_in,
+        "linear: x is [batch, {inputs}], W is [{w_in}, {out}]"
+    );
+    let (w, b) = (values(weight), values(bias));
+    let mut y = vec![0.0f32; batch * out];
+    with_strided(x, |a| matmul(batch, inputs, out, a, &w, Some(&b), &mut y));
+    tensor(y, [batch, out])
 }
 
 fn dims2(t: &FlexTensor) -> [usize; 2] {
@@ -522,6 +656,61 @@ mod tests {
         for (a, b) in g.into_iter().zip(g_ref) {
             assert_close(a, b, 1e-5);
         }
+    }
+
+    /// `x W + b` and its three gradients against burn's own product, with `x` a narrowed view
+    /// (as `h` is in the model) and a transposed one, at the model's sizes and at odd ones.
+    #[test]
+    fn linear_matches_burn_ops_and_their_gradients() {
+        let device = Device::flex().autodiff();
+        device.seed(5);
+        let u = Distribution::Uniform(-1.0, 1.0);
+        for (batch, inputs, out) in [(400, 33, 64), (7, 5, 13), (9, 65, 128), (6, 64, 1)] {
+            let wide = Tensor::<2>::random([batch, inputs + 3], u, &device).require_grad();
+            let tall = Tensor::<2>::random([inputs, batch], u, &device).require_grad();
+            let weight = Tensor::<2>::random([inputs, out], u, &device).require_grad();
+            let bias = Tensor::<1>::random([out], u, &device).require_grad();
+            let mix = Tensor::<2>::random([batch, out], u, &device);
+            for transposed in [false, true] {
+                let run = |fused: bool| {
+                    let x = if transposed {
+                        tall.clone().transpose()
+                    } else {
+                        wide.clone().narrow(1, 2, inputs)
+                    };
+                    let y = if fused {
+                        linear(x, weight.clone(), bias.clone())
+                    } else {
+                        x.matmul(weight.clone()) + bias.clone().unsqueeze::<2>()
+                    };
+                    let grads = (y.clone() * mix.clone()).sum().backward();
+                    let dx = if transposed {
+                        tall.grad(&grads).unwrap().transpose()
+                    } else {
+                        wide.grad(&grads).unwrap()
+                    };
+                    (
+                        y.inner(),
+                        dx,
+                        weight.grad(&grads).unwrap(),
+                        bias.grad(&grads).unwrap().reshape([1, out]),
+                    )
+                };
+                let (y, dx, dw, db) = run(true);
+                let (y_ref, dx_ref, dw_ref, db_ref) = run(false);
+                assert_close(y, y_ref, 1e-5);
+                assert_close(dx, dx_ref, 1e-5);
+                assert_close(dw, dw_ref, 1e-4);
+                assert_close(db, db_ref, 1e-4);
+            }
+        }
+        // Without autodiff too.
+        let plain = Device::flex();
+        let x = Tensor::<2>::random([5, 3], u, &plain);
+        let w = Tensor::<2>::random([3, 9], u, &plain);
+        let b = Tensor::<1>::random([9], u, &plain);
+        let want = x.clone().matmul(w.clone()) + b.clone().unsqueeze::<2>();
+        assert_close(linear(x, w, b), want, 1e-6);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod export;
 pub mod kernels;
 pub mod latent;
+pub mod matmul;
 pub mod model;
 pub mod preset;
 pub mod session;

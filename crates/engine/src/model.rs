@@ -62,8 +62,17 @@ impl LstmCell {
     pub fn forward(&self, x: Tensor<2>, state: Tensor<2>) -> Tensor<2> {
         let hidden = state.dims()[1] / 2;
         let h = state.clone().narrow(1, 0, hidden);
-        let bias = (self.bias_ih.val() + self.bias_hh.val()).unsqueeze::<2>();
-        let gates = x.matmul(self.weight_ih.val()) + h.matmul(self.weight_hh.val()) + bias;
+        let bias = self.bias_ih.val() + self.bias_hh.val();
+        let gates = if hand_matmul(&x.device()) {
+            // One product over `[x, h]` and `[W_ih; W_hh]`: one kernel call, not two and an add.
+            kernels::linear(
+                Tensor::cat(vec![x, h], 1),
+                Tensor::cat(vec![self.weight_ih.val(), self.weight_hh.val()], 0),
+                bias,
+            )
+        } else {
+            x.matmul(self.weight_ih.val()) + h.matmul(self.weight_hh.val()) + bias.unsqueeze::<2>()
+        };
         if kernels::is_cpu(&gates.device()) {
             return kernels::lstm_pointwise(gates, state);
         }
@@ -78,6 +87,33 @@ impl LstmCell {
         let c = f * c + i * g;
         let h = o * tanh(c.clone());
         Tensor::cat(vec![h, c], 1)
+    }
+}
+
+/// Whether the matrix products go through the hand-written kernel ([`kernels::linear`]): in
+/// WebAssembly on the CPU backend, where gemm's kernels are slow (`matmul.rs` says why).
+/// Natively gemm's AVX kernels are faster, and the native build keeps them.
+fn hand_matmul(device: &Device) -> bool {
+    (cfg!(target_arch = "wasm32") || HAND_MATMUL.with(|on| on.get())) && kernels::is_cpu(device)
+}
+
+thread_local! {
+    static HAND_MATMUL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs the browser's matrix products natively too, on this thread: for the tests (the golden
+/// step checks them against PyTorch) and for comparing the two kernels.
+pub fn use_hand_matmul_natively(on: bool) {
+    HAND_MATMUL.with(|cell| cell.set(on));
+}
+
+/// `layer.forward(x)`, through [`kernels::linear`] where [`hand_matmul`] says so.
+fn linear(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
+    match &layer.bias {
+        Some(bias) if hand_matmul(&x.device()) => {
+            kernels::linear(x, layer.weight.val(), bias.val())
+        }
+        _ => layer.forward(x),
     }
 }
 
@@ -178,18 +214,18 @@ impl Vrnn {
             let eps_t = eps.clone().narrow(1, t, 1).reshape([batch, z_dim]);
             let h = state.clone().narrow(1, 0, h_dim);
 
-            let e = relu(
-                self.enc1
-                    .forward(Tensor::cat(vec![h.clone(), x_t.clone()], 1)),
-            );
-            let e = relu(self.enc2.forward(e));
-            let mu_q = self.enc_mean.forward(e.clone());
-            let logvar_q = self.enc_logvar.forward(e);
+            let e = relu(linear(
+                &self.enc1,
+                Tensor::cat(vec![h.clone(), x_t.clone()], 1),
+            ));
+            let e = relu(linear(&self.enc2, e));
+            let mu_q = linear(&self.enc_mean, e.clone());
+            let logvar_q = linear(&self.enc_logvar, e);
 
-            let p = relu(self.prior1.forward(h.clone()));
-            let p = relu(self.prior2.forward(p));
-            let mu_p = self.prior_mean.forward(p.clone());
-            let logvar_p = self.prior_logvar.forward(p);
+            let p = relu(linear(&self.prior1, h.clone()));
+            let p = relu(linear(&self.prior2, p));
+            let mu_p = linear(&self.prior_mean, p.clone());
+            let logvar_p = linear(&self.prior_logvar, p);
 
             let std_q = exp(logvar_q.clone().mul_scalar(0.5));
             let z = mu_q.clone() + std_q.clone() * eps_t;
@@ -202,8 +238,8 @@ impl Vrnn {
             } else {
                 state.clone().narrow(1, 0, h_dim)
             };
-            let d = relu(self.dec1.forward(Tensor::cat(vec![h_dec, z.clone()], 1)));
-            let x_mean = self.dec2.forward(d);
+            let d = relu(linear(&self.dec1, Tensor::cat(vec![h_dec, z.clone()], 1)));
+            let x_mean = linear(&self.dec2, d);
 
             for (slot, v) in outs
                 .iter_mut()

@@ -145,6 +145,15 @@ fn golden_step_matches_pytorch_on_cpu() {
     check_golden_step(vrnn_engine::backend::cpu_device());
 }
 
+/// The browser's CPU path: the matrix products through the hand-written kernel
+/// (`vrnn_engine::matmul`), which natively only runs when asked.
+#[test]
+fn golden_step_matches_pytorch_with_the_browsers_matrix_kernel() {
+    vrnn_engine::model::use_hand_matmul_natively(true);
+    check_golden_step(vrnn_engine::backend::cpu_device());
+    vrnn_engine::model::use_hand_matmul_natively(false);
+}
+
 /// Runs where a native wgpu adapter (e.g. Mesa's Vulkan driver) exists; says so otherwise.
 #[test]
 fn golden_step_matches_pytorch_on_wgpu_when_available() {
