@@ -53,6 +53,7 @@ function phase(stack) {
 
 /** The kind of work on top of the stack. */
 function kind(top) {
+  if (/vrnn_engine::matmul/.test(top)) return 'matrix products (the engine\'s kernel)';
   if (/gemm|copy_2d_tiled|LocalKey<T>::with/.test(top)) return 'matrix products (gemm, packing)';
   if (/vrnn_engine::kernels/.test(top)) return 'fused kernels (LSTM, exp, KL)';
   if (/rand|Normal|normal_noise/.test(top)) return 'random numbers (noise)';
@@ -72,6 +73,7 @@ function report(logFile) {
   const name = (i) => (i >= 0 && d.code[i] ? d.code[i].name : '?');
   const phases = {};
   const kinds = {};
+  const tops = {};
   let training = 0;
   for (const t of d.ticks) {
     const names = t.s.filter((_, j) => j % 2 === 0).map(name);
@@ -81,6 +83,8 @@ function report(logFile) {
       training += 1;
       const k = kind(names[0] || '?');
       kinds[k] = (kinds[k] || 0) + 1;
+      const top = (names[0] || '?').replace(/^[^ ]* /, '').slice(0, 110);
+      tops[top] = (tops[top] || 0) + 1;
     }
   }
   const table = (counts, total) =>
@@ -93,6 +97,9 @@ function report(logFile) {
   console.log(table(phases, all));
   console.log(`\nTraining samples by the function on top (${training})\n\n| work | samples | share |\n|---|---|---|`);
   console.log(table(kinds, training));
+  console.log(`\nThe 20 functions most often on top in training\n\n| function | samples | share |\n|---|---|---|`);
+  const top20 = Object.fromEntries(Object.entries(tops).sort((a, b) => b[1] - a[1]).slice(0, 20));
+  console.log(table(top20, training).replaceAll('|', '|').replace(/</g, '&lt;'));
 }
 
 async function main() {
