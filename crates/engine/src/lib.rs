@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod backend;
+pub mod chacha;
 pub mod cluster;
 pub mod composition;
 pub mod embed;

@@ -7,7 +7,9 @@ use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::rngs::StdRng;
+use rand::Rng;
+
+use crate::chacha::NoiseRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -112,7 +114,7 @@ pub fn clip_global_norm<M: Module>(
 
 /// Standard-normal noise drawn on the host from a seeded generator, so that CPU and WebGPU
 /// runs with the same seed see the same numbers.
-pub fn normal_noise(rng: &mut StdRng, shape: [usize; 3], device: &Device) -> Tensor<3> {
+pub fn normal_noise(rng: &mut impl Rng, shape: [usize; 3], device: &Device) -> Tensor<3> {
     let n = shape.iter().product();
     let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
     Tensor::from_data(TensorData::new(v, shape), device)
@@ -234,7 +236,8 @@ pub struct Trainer {
     device: Device,
     model: Option<Vrnn>,
     optim: ModuleOptimizer,
-    rng: StdRng,
+    /// The noise and the shuffles: `StdRng`'s stream, computed faster in WebAssembly.
+    rng: NoiseRng,
     /// All sequences, `[genes, T, 1]`, on the device.
     data: Tensor<3>,
     /// Per-observation inverse variances of the likelihood, same shape (None: unit variance).
@@ -259,7 +262,7 @@ impl Trainer {
         steps: usize,
         device: &Device,
     ) -> Self {
-        let mut rng = StdRng::seed_from_u64(config.seed);
+        let mut rng = NoiseRng::seed_from_u64(config.seed);
         let model = config.model.init(device);
         if config.threads > 1 && steps > 0 {
             // burn initialises a layer's weights when they are first read, drawing from the
@@ -317,7 +320,7 @@ impl Trainer {
             &self.device,
         )?);
         self.epoch = epochs_done;
-        self.rng = StdRng::seed_from_u64(
+        self.rng = NoiseRng::seed_from_u64(
             self.config.seed ^ (epochs_done as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
         );
         Ok(self)

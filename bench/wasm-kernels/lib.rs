@@ -1,4 +1,12 @@
-//! Exports for `bench.js`: fill a buffer, and multiply with gemm or with the engine's kernel.
+//! Exports for `bench.js`: fill a buffer, multiply with gemm or with the engine's kernel, and
+//! draw words from rand's `StdRng` or from the engine's SIMD ChaCha12.
+
+use rand::rand_core::block::BlockRng;
+use rand::{RngCore, SeedableRng};
+
+#[allow(dead_code)]
+#[path = "../../crates/engine/src/chacha.rs"]
+mod chacha;
 
 #[allow(dead_code)]
 #[path = "../../crates/engine/src/matmul.rs"]
@@ -86,5 +94,22 @@ pub unsafe extern "C" fn with_kernel(
     );
     for _ in 0..reps {
         matmul::matmul(m, k, n, a, b, None, c);
+    }
+}
+
+/// `n` words from `StdRng` (`simd` false) or from the engine's ChaCha12 (`simd` true), both
+/// seeded with `seed`, into `out`.
+///
+/// # Safety
+/// `out` must have room for `n` values.
+#[no_mangle]
+pub unsafe extern "C" fn words(seed: u64, n: usize, out: *mut u32, simd: bool) {
+    let out = std::slice::from_raw_parts_mut(out, n);
+    if simd {
+        let mut rng = BlockRng::<chacha::Core>::seed_from_u64(seed);
+        out.iter_mut().for_each(|w| *w = rng.next_u32());
+    } else {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        out.iter_mut().for_each(|w| *w = rng.next_u32());
     }
 }
