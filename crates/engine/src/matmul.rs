@@ -1,12 +1,11 @@
 //! Matrix products for the model's small layers in WebAssembly, written by hand.
 //!
 //! Why by hand: burn's CPU backend multiplies with the gemm crate, and gemm's WebAssembly
-//! kernels are slow at the VRNN's sizes (`[400, 32..97] x [32..97, 64..128]` and the backward
-//! pass's `[97, 400] x [400, 128]`). `bash bench/wasm-kernels/run.sh` runs both on this very file
-//! in Node's V8: gemm 16–31 GFLOP/s, this kernel 23–40, 1.1–1.6 times gemm (docs/benchmarks.md). A likely
-//! cause: gemm's tiles of 12 rows by 4 columns need 16 accumulators and more, and V8 gives a wasm
-//! function fewer vector registers than that, so they spill; gemm also packs both operands
-//! before every product.
+//! kernels are slower at the VRNN's sizes (`[400, 32..97] x [32..97, 64..128]` and the
+//! backward pass's `[97, 400] x [400, 128]`). `bash bench/wasm-kernels/run.sh` runs both on
+//! this very file in Node's V8: gemm 16–31 GFLOP/s, this kernel 23–40, 1.1–1.6 times gemm
+//! (docs/benchmarks.md). Wider tiles, packing and unrolling were all slower in V8, most likely
+//! because V8 gives a wasm function fewer vector registers than such tiles need.
 //!
 //! This kernel keeps 4 rows by 8 columns in 8 registers, reads `B` in place (its rows are the
 //! weights' rows, contiguous) and `A` through any strides, so transposed and narrowed operands
