@@ -91,8 +91,8 @@ impl LstmCell {
 }
 
 /// Whether the matrix products go through the hand-written kernel ([`kernels::linear`]): in
-/// WebAssembly on the CPU backend, where gemm's kernels are slow (`matmul.rs` says why).
-/// Natively gemm's AVX kernels are faster, and the native build keeps them.
+/// WebAssembly on the CPU backend, where gemm's kernels are slower (`matmul.rs` says by how
+/// much). Natively the model keeps gemm, which has AVX and AVX-512 kernels there.
 fn hand_matmul(device: &Device) -> bool {
     (cfg!(target_arch = "wasm32") || HAND_MATMUL.with(|on| on.get())) && kernels::is_cpu(device)
 }

@@ -7,13 +7,11 @@ use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::Rng;
-
-use crate::chacha::NoiseRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::chacha::NoiseRng;
 use crate::model::{vrnn_loss_part, vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
 
 /// Every hyper-parameter of a training run; defaults are the reference's.
