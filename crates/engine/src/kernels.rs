@@ -14,7 +14,7 @@
 //! - [`exp`]: `exp` whose backward pass reuses its output;
 //! - [`kl_sum`]: the KL term of the loss and its four gradients, one pass each;
 //! - [`linear`]: `x W + b` and its three gradients through [`crate::matmul`], for the browser,
-//!   where gemm's kernels are slow (see that module).
+//!   where gemm's kernels are slower (see that module).
 //!
 //! All use [`exp_f32`], a branch-free `exp` that the compiler vectorises (SSE2 natively,
 //! `simd128` in wasm). Only the CPU backend has these kernels; the model calls them where
@@ -214,13 +214,8 @@ impl Backward<Flex, 3> for LinearBackward {
         let [d_x, d_weight, d_bias] = ops.parents;
         if let Some(node) = d_x {
             // dx = dy W^T, with W^T made row-major (at most 128 x 97 values).
-            let w = values(weight);
-            let mut wt = vec![0.0f32; out * inputs];
-            for (i, row) in w.chunks_exact(out).enumerate() {
-                for (j, &v) in row.iter().enumerate() {
-                    wt[j * inputs + i] = v;
-                }
-            }
+            let transposed = weight.transpose(0, 1);
+            let wt = values(&transposed);
             let mut dx = vec![0.0f32; batch * inputs];
             matmul(batch, out, inputs, dy_a, &wt, None, &mut dx);
             grads.register::<Flex>(node.id, tensor(dx, [batch, inputs]));
