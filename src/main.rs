@@ -2,12 +2,15 @@
 //! numerics; everything heavy happens in the analysis worker, reached through
 //! [`client::WorkerClient`] and the typed messages of `vrnn-protocol`.
 
-#[cfg(target_arch = "wasm32")]
+// The app's state, its reducer and the pure helpers also compile natively, for their tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod format;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod genes;
 #[cfg(target_arch = "wasm32")]
 mod plots;
 

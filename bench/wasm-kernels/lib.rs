@@ -1,16 +1,9 @@
 //! Exports for `bench.js`: fill a buffer, multiply with gemm or with the engine's kernel, and
-//! draw words from rand's `StdRng` or from the engine's SIMD ChaCha12.
+//! draw words from `rand_chacha`'s ChaCha12 or from the engine's SIMD ChaCha12.
 
-use rand::rand_core::block::BlockRng;
-use rand::{RngCore, SeedableRng};
-
-#[allow(dead_code)]
-#[path = "../../crates/engine/src/chacha.rs"]
-mod chacha;
-
-#[allow(dead_code)]
-#[path = "../../crates/engine/src/matmul.rs"]
-mod matmul;
+use rand_core::block::BlockRng;
+use rand_core::{RngCore, SeedableRng};
+use vrnn_kernels::{chacha, matmul};
 
 /// A buffer of `n` values in [-0.5, 0.5), leaked to JavaScript.
 #[no_mangle]
@@ -97,7 +90,7 @@ pub unsafe extern "C" fn with_kernel(
     }
 }
 
-/// `n` words from `StdRng` (`simd` false) or from the engine's ChaCha12 (`simd` true), both
+/// `n` words from `rand_chacha`'s ChaCha12 (`simd` false) or from the engine's ChaCha12 (`simd` true), both
 /// seeded with `seed`, into `out`.
 ///
 /// # Safety
@@ -109,7 +102,7 @@ pub unsafe extern "C" fn words(seed: u64, n: usize, out: *mut u32, simd: bool) {
         let mut rng = BlockRng::<chacha::Core>::seed_from_u64(seed);
         out.iter_mut().for_each(|w| *w = rng.next_u32());
     } else {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut rng = vrnn_kernels::rng::Rng::seed_from_u64(seed);
         out.iter_mut().for_each(|w| *w = rng.next_u32());
     }
 }

@@ -1,16 +1,20 @@
-// End to end: every bad input of the ingest issue gets its own alert (what is wrong and where),
-// and the data set and the finished analysis loaded before stay on the page. Also: a large
+// End to end: every bad input of the catalogue (tests/bad-inputs/catalogue.json, which the
+// reader's and the CLI's tests read too) gets its own alert (what is wrong and where), and the
+// data set and the finished analysis loaded before stay on the page. Also: a large
 // file shows rows per second and an ETA while it is read, `Cancel` stops it and keeps the
 // earlier data, and the `CellType` filter keeps one cell type without reading the file again.
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const zlib = require('node:zlib');
 const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
 
 const app = appHarness();
 
-const HEADER = 'Cell_ID,Cell_Type,Time_numeric,IRF1,CXCL9';
+/** The one catalogue of bad inputs, shared with the reader's and the CLI's tests. */
+const CATALOGUE = require('../bad-inputs/catalogue.json');
+const ON_PAGE = CATALOGUE.cases.filter((c) => c.fronts.includes('page'));
+const REFUSED_ON_READ = ON_PAGE.filter((c) => (c.stage || 'read') === 'read');
+const REFUSED_AT_TRAIN = ON_PAGE.filter((c) => c.stage === 'train');
 
 /** The seed layout plus a gene that is 0 in every cell (dropped with a notice, not an error). */
 function withFlatGene(csv) {
@@ -21,42 +25,43 @@ function withFlatGene(csv) {
     .join('\n') + '\n';
 }
 
-/** [file name, contents, what the alert must say]. */
-const BAD_INPUTS = [
-  ['empty.csv', '', /empty\.csv: the file is empty/],
-  ['header-only.csv', `${HEADER}\n`, /header-only\.csv: the file has a header but no data rows/],
-  ['no-time.csv', (() => {
-    const rows = ['Cell,Stage,IRF1'];
-    for (let i = 0; i < 120; i++) rows.push(`c${i},${i % 60},${(i * 0.37) % 5}`);
-    return rows.join('\n') + '\n';
-  })(), /no-time\.csv: no time column found.*candidates: \["Cell", "Stage", "IRF1"\].*Time column/],
-  ['words-for-time.csv', `${HEADER}\nc1,T,0,1,2\nc2,T,later,1,2\n`,
-    /line 3, column 3 \("Time_numeric"\): time value "later" is not a number/],
-  ['one-time.csv', `${HEADER}\nc1,T,3,1,2\nc2,T,3,1,2\n`,
-    /one-time\.csv: only one distinct time point \(3\) in column "Time_numeric"/],
-  ['short-row.csv', `${HEADER}\nc1,T,0,1,2\nc2,T,3,1\n`,
-    /short-row\.csv: line 3: expected 5 fields like the header, found 4/],
-  ['long-row.csv', `${HEADER}\nc1,T,0,1,2\nc2,T,3,1,2,9\nc3,T,3,1,2\n`,
-    /long-row\.csv: line 3: expected 5 fields like the header, found 6/],
-  ['word.csv', `${HEADER}\nc1,T,0,1,2\nc2,T,3,1,2\nc3,B,3,1,oops\n`,
-    /word\.csv: line 4, column 5 \("CXCL9"\): value "oops" is not a number/],
-  ['infinite.csv', `${HEADER}\nc1,T,0,1,2\nc2,T,3,Inf,2\n`,
-    /infinite\.csv: line 3, column 4 \("IRF1"\): value "Inf" is infinite/],
-  ['twice.csv', 'Cell_ID,Time,IRF1,CXCL9,IRF1\nc1,0,1,2,3\nc2,3,1,2,3\n',
-    /twice\.csv: gene "IRF1" appears twice in the header, in columns 3 and 5/],
-  ['no-genes.csv', 'Cell_ID,Cell_Type,Time\nc1,T,0\nc2,B,3\n',
-    /no-genes\.csv: the file has no gene columns/],
-  ['cells.xlsx', Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), Buffer.from('[Content_Types].xml')]),
-    /cells\.xlsx: this is a zip archive \(an Excel \.xlsx workbook is one\).*Save As/],
-  ['cells.zip', Buffer.from('PK\x05\x06' + '\x00'.repeat(18), 'latin1'), /cells\.zip: this is a zip archive.*unpack it/],
-  ['cells.xls', Buffer.from('\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00', 'latin1'), /cells\.xls: this is a legacy Excel/],
-  ['cells.h5ad', Buffer.from('\x89HDF\r\n\x1a\n\x00\x00\x00\x00', 'latin1'), /cells\.h5ad: this is an HDF5 file.*to_csv/],
-  ['cells.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]), /cells\.bin: this is binary data/],
-  ['broken.csv.gz', zlib.gzipSync(Buffer.from(timeCourseCsv({ genes: 4 }))).subarray(0, 40),
-    /broken\.csv\.gz: line \d+: the file could not be read: the gzip data is damaged/],
-];
+/** Drops a catalogue case on the drop zone, as dropFile does; its bytes (`text`, `hex`, or
+ * `repeat`: `head`, then `row` `count` times with `{i}` the row index) are made in the page, so
+ * that a 64 MB case never crosses the test pipe. */
+async function dropCase(page, c) {
+  const dataTransfer = await page.evaluateHandle(({ file, text, hex, repeat }) => {
+    let body;
+    if (typeof text === 'string') {
+      body = text;
+    } else if (typeof hex === 'string') {
+      body = new Uint8Array(hex.length / 2);
+      for (let i = 0; i < body.length; i++) body[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    } else if (repeat.row.includes('{i}')) {
+      body = repeat.head + Array.from({ length: repeat.count }, (_, i) => repeat.row.replaceAll('{i}', String(i))).join('');
+    } else {
+      body = repeat.head + repeat.row.repeat(repeat.count);
+    }
+    const dt = new DataTransfer();
+    dt.items.add(new File([body], file, { type: typeof hex === 'string' ? 'application/octet-stream' : 'text/csv' }));
+    return dt;
+  }, { file: c.file, text: c.text ?? null, hex: c.hex ?? null, repeat: c.repeat ?? null });
+  await page.getByRole('region', { name: 'Drop a CSV file' }).dispatchEvent('drop', { dataTransfer });
+}
 
-test('every bad input gets its own alert, and the earlier data and results stay', async () => {
+/** Waits until the page's alert says `expected` (exact text, line breaks included). */
+async function alertSays(page, expected, what) {
+  await page.waitForFunction(
+    (e) => [...document.querySelectorAll('[role="alert"]')].some((a) => a.textContent.includes(e)),
+    expected,
+    { timeout: 60_000 },
+  ).catch(async (err) => {
+    const shown = await page.getByRole('alert').allTextContents();
+    throw new Error(`${what}: the alert never said ${JSON.stringify(expected)}; it says ${JSON.stringify(shown)}`, { cause: err });
+  });
+}
+
+test('every bad input of the catalogue gets its own alert, and the earlier data and results stay', async () => {
+  assert.ok(REFUSED_ON_READ.length >= 20 && REFUSED_AT_TRAIN.length >= 1, 'the catalogue has its cases');
   const { page, errors } = await openApp(app, '?backend=cpu&epochs=3');
   await dropFile(page, 'good.csv', withFlatGene(timeCourseCsv({ genes: 12 })));
   const summary = page.getByRole('region', { name: 'Data summary' });
@@ -74,28 +79,32 @@ test('every bad input gets its own alert, and the earlier data and results stay'
   });
   assert.equal(await umapPoints(), 12);
 
-  for (const [name, content, expected] of BAD_INPUTS) {
-    await dropFile(page, name, content);
-    const alert = page.getByRole('alert').filter({ hasText: name });
-    await alert.waitFor({ timeout: 60_000 });
-    assert.match(await alert.textContent(), expected, name);
+  for (const c of REFUSED_ON_READ) {
+    await dropCase(page, c);
+    await alertSays(page, `${c.file}: ${c.message}`, c.id);
     await status.filter({ hasText: 'previous data and results are kept' }).waitFor({ timeout: 10_000 });
-    assert.equal(await summary.locator('h2').textContent(), 'good.csv', `${name}: the earlier data set is still shown`);
-    assert.equal(await umapPoints(), 12, `${name}: the earlier analysis is still drawn`);
-    assert.ok(await page.getByRole('button', { name: 'Download clusters CSV' }).isEnabled(), name);
-    if (name === 'no-time.csv') {
+    assert.equal(await summary.locator('h2').textContent(), 'good.csv', `${c.id}: the earlier data set is still shown`);
+    assert.equal(await umapPoints(), 12, `${c.id}: the earlier analysis is still drawn`);
+    assert.ok(await page.getByRole('button', { name: 'Download clusters CSV' }).isEnabled(), c.id);
+    if (c.time_selector) {
       // No time column also offers the selector, with the file's columns.
       const select = page.getByRole('combobox', { name: 'Time column' });
-      assert.deepEqual(await select.locator('option').allTextContents(), ['Choose…', 'Cell', 'Stage', 'IRF1']);
+      assert.deepEqual(await select.locator('option').allTextContents(), ['Choose…', ...c.time_selector], c.id);
     }
   }
 
-  // More clusters than genes: refused before anything is lost.
-  await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('40');
-  await page.getByRole('button', { name: 'Train' }).click();
-  await page.getByRole('alert').filter({ hasText: 'fewer than the 40 clusters' }).waitFor({ timeout: 60_000 });
-  assert.match(await page.getByRole('alert').textContent(), /12 genes are left to cluster, fewer than the 40 clusters asked for/);
-  assert.equal(await umapPoints(), 12, 'the earlier analysis is still drawn');
+  // Refused at Train (more clusters than genes): the file loads, and Train says why before
+  // anything starts; the data set stays loaded.
+  for (const c of REFUSED_AT_TRAIN) {
+    await dropCase(page, c);
+    await summary.locator('h2').filter({ hasText: c.file }).waitFor({ timeout: 60_000 });
+    await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill(String(c.options.clusters));
+    await page.getByRole('button', { name: 'Train' }).click();
+    await alertSays(page, c.messages.page, c.id);
+    assert.equal(await summary.locator('h2').textContent(), c.file, `${c.id}: the data set is still loaded`);
+    assert.doesNotMatch(await status.textContent(), /epoch|Finished/i, `${c.id}: nothing was trained`);
+    assert.ok(await page.getByRole('button', { name: 'Train' }).isEnabled(), c.id);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -123,4 +123,37 @@ async function openApp(h, query = '') {
   return { page, errors };
 }
 
-module.exports = { serveDist, launchChromium, timeCourseCsv, dropFile, appHarness, openApp };
+/** Records the page's animation frames for `ms` milliseconds (rAF timestamps, in the page's
+ * clock); resolves to { frames, maxGap, medianGap } in milliseconds. A main thread that is
+ * busy for a while shows as a long gap between two frames. */
+async function frameGaps(page, ms) {
+  const stamps = await page.evaluate((duration) => new Promise((resolve) => {
+    const t = [];
+    const frame = (now) => {
+      t.push(now);
+      if (now - t[0] < duration) requestAnimationFrame(frame);
+      else resolve(t);
+    };
+    requestAnimationFrame(frame);
+  }), ms);
+  const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).sort((a, b) => a - b);
+  return {
+    frames: stamps.length,
+    maxGap: gaps.length ? gaps[gaps.length - 1] : Infinity,
+    medianGap: gaps.length ? gaps[Math.floor(gaps.length / 2)] : Infinity,
+  };
+}
+
+/** Rejects after `ms` milliseconds with `what` in the message, unless `promise` settles first:
+ * for steps that would otherwise wait for ever on a page that never answers. */
+function within(ms, what, promise) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+module.exports = {
+  serveDist, launchChromium, timeCourseCsv, dropFile, appHarness, openApp, frameGaps, within,
+};

@@ -1,27 +1,38 @@
 //! The VRNN gene-clustering engine: everything that computes, nothing that knows about the
-//! browser. The web worker and the command-line tool are thin fronts over these calls.
+//! browser. The web worker and the command-line tool are thin fronts over [`run`], the one
+//! pipeline. Its stages, each a folder:
+//!
+//! - [`recipe`]: what a preset trains on (scaling, the compositional correction);
+//! - [`model`]: the VRNN and its loss;
+//! - [`train`]: the training loop, the devices, and the CPU kernels the browser needs;
+//! - [`analysis`]: the latent summary, k-means, the k-choice curve and UMAP;
+//! - [`io`]: the exported files and the session file;
+//! - [`simulation`]: simulated data with planted modules, and the evaluation against them.
+//!
+//! Data come in through [`ingest`] (its own crate, no burn); the names, defaults and views
+//! every front shares are in `vrnn-types`.
 
 pub mod analysis;
-pub mod backend;
-pub mod chacha;
-pub mod cluster;
-pub mod composition;
-pub mod embed;
-pub mod evaluate;
-pub mod export;
-pub mod kernels;
-pub mod latent;
-pub mod matmul;
+pub mod io;
 pub mod model;
-pub mod preset;
-pub mod session;
-pub mod simulate;
+pub mod recipe;
+pub mod run;
+pub mod simulation;
 pub mod train;
+
+// The modules by their own names, wherever their folder: the paths the fronts use.
+pub use analysis::{cluster, embed, latent};
+pub use io::{export, session};
+pub use recipe::{composition, preset};
+pub use simulation::{evaluate, simulate};
+pub use train::{backend, kernels};
 
 pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;
 pub use ingest::{read_table, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
+pub use run::{Hooks, Run, RunError, Trained};
+pub use session::{Session, Source};
 pub use train::{EpochLosses, TrainConfig, Trainer};
 /// The streaming reader lives in its own crate (no burn) so it can be fuzzed quickly.
 pub use vrnn_ingest as ingest;

@@ -7,6 +7,7 @@ use vrnn_engine::evaluate::{adjusted_rand_index, baseline, run_preset};
 use vrnn_engine::preset::{self, Preset, Scaling};
 use vrnn_engine::simulate::{simulate, Simulation, SimulationConfig};
 use vrnn_engine::{read_table, Dataset, IngestOptions, TrainConfig};
+use vrnn_types::TrainSettings;
 
 /// A simulated time course, read back through the ingest, and its planted modules.
 fn simulated(genes: usize, cells_per_time: usize, seed: u64) -> (Dataset, Simulation) {
@@ -27,7 +28,7 @@ fn dynamics_recovers_planted_modules_where_raw_means_fail() {
     let (d, truth) = simulated(300, 80, 5);
 
     let raw = adjusted_rand_index(&baseline(&d, Scaling::None, false, 6, 5), &truth.modules);
-    let (labels, _) = run_preset(&d, Preset::Dynamics, 150, 5, 6, &|| 0.0);
+    let (labels, _) = run_preset(&d, Preset::Dynamics, 150, 5, 6, || 0.0);
     let dynamics = adjusted_rand_index(&labels, &truth.modules);
     assert!(raw < 0.3, "raw means follow level, not shape: ARI {raw}");
     assert!(dynamics > 0.6, "Dynamics ARI {dynamics}");
@@ -59,8 +60,16 @@ fn compositional_correction_separates_flat_from_repressed_genes() {
 
 #[test]
 fn reference_preset_is_the_reference_configuration() {
+    // What a run of the Reference preset trains with, from its settings as any front sends
+    // them, is exactly the reference's configuration.
+    let settings = TrainSettings {
+        preset: Preset::Reference,
+        epochs: Preset::Reference.default_epochs(),
+        ..TrainSettings::default()
+    };
+    let recipe = vrnn_engine::run::recipe(&settings);
     assert_eq!(
-        preset::train_config(Preset::Reference, 2000, 42),
+        vrnn_engine::run::train_config(&settings, &recipe),
         TrainConfig::new()
     );
     let r = preset::Recipe::of(Preset::Reference);

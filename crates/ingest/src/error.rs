@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::layout::MAX_TIME_POINTS;
+use crate::limits::MAX_TIME_POINTS;
 
 /// Where in the file a problem is. Lines and columns are 1-based, as editors show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +42,8 @@ pub enum IngestError {
     Unreadable { line: u64, message: String },
     #[error(
         "no time column found: none is named like \"time\" and no numeric column has at most \
-         {MAX_TIME_POINTS} distinct values; candidates: {candidates:?}. Choose one in \"Time column\""
+         {MAX_TIME_POINTS} distinct values; candidates: {candidates:?}. Choose one with \
+         \"Time column\" on the page or --time-column on the command line"
     )]
     NoTimeColumn { candidates: Vec<String> },
     #[error("the time column \"{0}\" does not exist in the header")]

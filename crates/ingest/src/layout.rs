@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 
 use crate::error::IngestError;
+use crate::limits::MAX_TIME_POINTS;
 use crate::value::{is_missing, parse_number};
 use crate::IngestOptions;
-
-/// A numeric column with at most this many distinct values can be a time column.
-pub const MAX_TIME_POINTS: usize = 50;
 
 /// One buffered row: its fields' bytes end to end, and where each field ends.
 pub(crate) struct Row {

@@ -14,6 +14,7 @@
 mod dataset;
 mod error;
 mod layout;
+mod limits;
 pub mod sniff;
 mod stream;
 mod tally;

@@ -14,6 +14,7 @@ use flate2::write::MultiGzDecoder;
 
 use crate::error::{shown, IngestError, Location};
 use crate::layout::{self, field, Layout, Row};
+use crate::limits::{MAX_CELL_TYPES, MAX_ROW_BYTES};
 use crate::sniff::{detect_delimiter, is_gzip, not_a_table, PEEK};
 use crate::tally::{Group, Tally};
 use crate::value::{is_missing, parse_number, text};
@@ -23,11 +24,6 @@ use crate::IngestOptions;
 const LOOKAHEAD_ROWS: usize = 2000;
 /// ...and at most this many bytes of them, so that a wide file's look-ahead stays small.
 const LOOKAHEAD_BYTES: usize = 8 << 20;
-/// A type column with more distinct values than this holds ids, not cell types: its cells are
-/// pooled and no cell type filter is offered.
-const MAX_CELL_TYPES: usize = 200;
-/// A longer row means the file is not one row per cell (or has an unclosed quote).
-const MAX_ROW_BYTES: usize = 64 << 20;
 /// Compressed bytes handed to the gzip decoder at once, which bounds what one step inflates.
 const GZIP_STEP: usize = 16 << 10;
 

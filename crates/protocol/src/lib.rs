@@ -6,172 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Formats a time value as users write it: `0`, `3`, `24`, `0.5` (no spurious `.0`). Shared by
-/// the page, the worker and the exports so every view labels times identically.
-pub fn time_label(t: f64) -> String {
-    if t.fract() == 0.0 && t.abs() < 1e15 {
-        format!("{}", t as i64)
-    } else {
-        format!("{t}")
-    }
-}
-
-/// Which compute backend the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum Compute {
-    /// WebGPU when an adapter exists, else CPU.
-    #[default]
-    Auto,
-    WebGpu,
-    Cpu,
-}
-
-impl Compute {
-    pub const ALL: [Compute; 3] = [Compute::Auto, Compute::WebGpu, Compute::Cpu];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Compute::Auto => "Auto",
-            Compute::WebGpu => "WebGPU",
-            Compute::Cpu => "CPU",
-        }
-    }
-
-    /// Parses a label or a URL value (`cpu`, `webgpu`, `auto`), case-insensitively.
-    pub fn parse(s: &str) -> Option<Compute> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Some(Compute::Auto),
-            "webgpu" | "wgpu" | "gpu" => Some(Compute::WebGpu),
-            "cpu" => Some(Compute::Cpu),
-            _ => None,
-        }
-    }
-}
-
-/// What represents a gene in latent space (spec section 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum LatentSummary {
-    /// The posterior mean `mu_q` averaged over time: deterministic (this project's default).
-    #[default]
-    PosteriorMean,
-    /// A sampled `z_t` averaged over time, as the reference does (noisy; seeded here).
-    SampledZ,
-    /// The posterior means of every time step, concatenated: keeps the order in time that an
-    /// average throws away.
-    Sequence,
-    /// [`LatentSummary::Sequence`] with each coordinate divided by its posterior standard
-    /// deviation: a coordinate the model is sure of counts more than one it barely knows, as
-    /// the input's signal-to-noise damping does for time points (the Dynamics preset's choice).
-    StandardisedSequence,
-}
-
-impl LatentSummary {
-    pub const ALL: [LatentSummary; 4] = [
-        LatentSummary::PosteriorMean,
-        LatentSummary::Sequence,
-        LatentSummary::StandardisedSequence,
-        LatentSummary::SampledZ,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            LatentSummary::PosteriorMean => "Posterior mean",
-            LatentSummary::Sequence => "Posterior mean per time",
-            LatentSummary::StandardisedSequence => "Standardised posterior mean per time",
-            LatentSummary::SampledZ => "Sampled z (reference)",
-        }
-    }
-
-    /// Parses a label or a CLI value (`mean`, `sequence`, `standardised`, `sampled`),
-    /// case-insensitively.
-    pub fn parse(s: &str) -> Option<LatentSummary> {
-        let s = s.to_ascii_lowercase();
-        if s.starts_with("standardi") {
-            Some(LatentSummary::StandardisedSequence)
-        } else if s == "posterior mean per time" || s == "sequence" {
-            Some(LatentSummary::Sequence)
-        } else if s.starts_with("posterior") || s == "mean" {
-            Some(LatentSummary::PosteriorMean)
-        } else if s.starts_with("sampled") {
-            Some(LatentSummary::SampledZ)
-        } else {
-            None
-        }
-    }
-}
-
-/// A complete recipe: what the model trains on, the model, and what is clustered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum Preset {
-    /// Clusters by the shape of the response (this project's design; the default).
-    #[default]
-    Dynamics,
-    /// The published pipeline, exactly.
-    Reference,
-}
-
-impl Preset {
-    pub const ALL: [Preset; 2] = [Preset::Dynamics, Preset::Reference];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Preset::Dynamics => "Dynamics",
-            Preset::Reference => "Reference",
-        }
-    }
-
-    /// One sentence for the page.
-    pub fn description(self) -> &'static str {
-        match self {
-            Preset::Dynamics => "Dynamics: a shift that normalisation puts on every gene alike is undone, each gene is scaled to its own range and damped where its changes are within noise, the model must encode every time point, and genes are clustered on the whole latent path, each coordinate weighed by the model's certainty, so clusters follow the shape of the response rather than expression level.",
-            Preset::Reference => "Reference: the published pipeline exactly (raw means, unit-variance likelihood, latent averaged over time); its clusters mostly follow expression level.",
-        }
-    }
-
-    /// Epochs a run of this preset needs by default. Dynamics: 150, measured against 300 and
-    /// 600 in docs/dynamics.md (longer training fits the noise of each gene's means: with 50
-    /// cells per time point or 10,000 genes it clustered worse).
-    pub fn default_epochs(self) -> usize {
-        match self {
-            Preset::Dynamics => 150,
-            Preset::Reference => 2000,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Preset> {
-        match s.to_ascii_lowercase().as_str() {
-            "dynamics" => Some(Preset::Dynamics),
-            "reference" => Some(Preset::Reference),
-            _ => None,
-        }
-    }
-}
-
-/// The settings of one training run, as chosen on the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainSettings {
-    pub epochs: usize,
-    pub seed: u64,
-    pub compute: Compute,
-    /// Clusters of the analysis that follows training.
-    pub k: usize,
-    pub preset: Preset,
-    /// Overrides the preset's latent summary.
-    pub latent: Option<LatentSummary>,
-    /// Train on the N most variable genes (None: all genes up to 2000, else the top 2000).
-    pub genes: Option<usize>,
-    /// Genes of interest kept even when they are not among the most variable.
-    pub keep: Vec<String>,
-    /// Genes per training step (None: the reference's 400). Larger batches take fewer, bigger
-    /// steps: faster per epoch, above all on a GPU, and a different optimisation.
-    #[serde(default)]
-    pub batch_size: Option<usize>,
-}
-
-/// The default number of genes a run keeps: all of them up to 2000, else the 2000 most variable.
-pub fn default_gene_count(n_genes: usize) -> usize {
-    n_genes.min(2000)
-}
+pub use vrnn_types::{
+    defaults, files, time_label, AnalysisTimings, AnalysisView, Backend, ClusterView, Compute,
+    KChoicePoint, LatentSummary, Preset, SimilarGene, TrainSettings,
+};
 
 /// Page → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,8 +34,9 @@ pub enum Request {
     /// Send one of the run's files (names as in [`Response::File`]).
     Export { name: String },
     /// Go on training the current run (finished, cancelled, or reopened from a session or a
-    /// checkpoint) from its last weights, up to `epochs` in all, then analyse it again.
-    Continue { epochs: usize, compute: Compute },
+    /// checkpoint) from its last weights, up to `epochs` in all, then analyse it again (the
+    /// page's `Resume`).
+    Resume { epochs: usize, compute: Compute },
     /// List the runs kept in this browser's storage ([`Response::SavedRuns`]).
     ListSaved,
     /// Reopen a kept run; with `resume`, go on training it at once on that compute.
@@ -289,63 +128,6 @@ pub struct EpochReport {
     pub elapsed: f64,
 }
 
-/// One point of the k-choice plot.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct KChoicePoint {
-    pub k: usize,
-    pub inertia: f64,
-    pub silhouette: f64,
-}
-
-/// A clustering as shown: clusters numbered 1..=k everywhere (plots, tables, files).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClusterView {
-    pub k: usize,
-    /// 1-based cluster of each gene.
-    pub labels: Vec<usize>,
-    /// Per cluster (index 0 = cluster 1), the seeded sample of genes drawn in its panel.
-    pub shown: Vec<Vec<usize>>,
-}
-
-/// Seconds spent in each phase of the analysis after training.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AnalysisTimings {
-    pub latent_s: f64,
-    pub k_choice_s: f64,
-    pub cluster_s: f64,
-    pub umap_s: f64,
-}
-
-/// Everything the page draws after a run, computed once by the worker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AnalysisView {
-    pub genes: Vec<String>,
-    pub times: Vec<f64>,
-    /// Observed per-time means, `genes × T` row-major.
-    pub means: Vec<f32>,
-    /// The model's reconstruction, same layout.
-    pub recon: Vec<f32>,
-    pub latent_summary: String,
-    pub latent_dim: usize,
-    pub clusters: ClusterView,
-    pub k_choice: Vec<KChoicePoint>,
-    /// 2-D layout of every gene.
-    pub umap: Vec<[f32; 2]>,
-    pub timings: AnalysisTimings,
-}
-
-/// One gene of a similar-dynamics query.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SimilarGene {
-    pub gene: String,
-    /// Row of the gene in [`AnalysisView::genes`].
-    pub index: usize,
-    /// Euclidean distance in latent space.
-    pub distance: f64,
-    /// 1-based.
-    pub cluster: usize,
-}
-
 /// Worker → page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
@@ -377,9 +159,9 @@ pub enum Response {
     Notice {
         message: String,
     },
-    /// Training began on this backend (e.g. "WebGPU" or "CPU"), with why when it fell back.
+    /// Training began on this backend, with why when it fell back.
     Started {
-        backend: String,
+        backend: Backend,
         note: Option<String>,
         /// The epochs already trained when a run goes on from saved weights (empty for a new
         /// run).
@@ -425,7 +207,7 @@ pub enum Response {
     Restored {
         file_name: String,
         history: Vec<EpochReport>,
-        backend: String,
+        backend: Backend,
         seconds: f64,
         /// The epochs the run was asked for.
         #[serde(default)]
@@ -474,6 +256,7 @@ mod tests {
                 genes: Some(100),
                 keep: vec!["IRF1".into()],
                 batch_size: Some(200),
+                ..TrainSettings::default()
             }),
             Request::Cancel,
             Request::Recluster { k: 4 },
@@ -486,38 +269,5 @@ mod tests {
             let s = serde_json::to_string(&m).unwrap();
             assert_eq!(serde_json::from_str::<Request>(&s).unwrap(), m);
         }
-    }
-
-    #[test]
-    fn time_labels() {
-        assert_eq!(time_label(24.0), "24");
-        assert_eq!(time_label(0.5), "0.5");
-        assert_eq!(time_label(-3.0), "-3");
-    }
-
-    #[test]
-    fn compute_parses_url_values() {
-        assert_eq!(Compute::parse("cpu"), Some(Compute::Cpu));
-        assert_eq!(Compute::parse("WebGPU"), Some(Compute::WebGpu));
-        assert_eq!(Compute::parse("tpu"), None);
-    }
-
-    #[test]
-    fn latent_summaries_parse_their_labels_and_cli_values() {
-        // The app's select sends labels back: each must parse to itself, not to a neighbour
-        // whose label it starts like.
-        for l in LatentSummary::ALL {
-            assert_eq!(LatentSummary::parse(l.label()), Some(l), "{}", l.label());
-        }
-        for (arg, want) in [
-            ("mean", LatentSummary::PosteriorMean),
-            ("sequence", LatentSummary::Sequence),
-            ("standardised", LatentSummary::StandardisedSequence),
-            ("Standardized", LatentSummary::StandardisedSequence),
-            ("sampled", LatentSummary::SampledZ),
-        ] {
-            assert_eq!(LatentSummary::parse(arg), Some(want), "{arg}");
-        }
-        assert_eq!(LatentSummary::parse("median"), None);
     }
 }

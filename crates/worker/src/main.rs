@@ -1,10 +1,25 @@
 //! The analysis worker: a dedicated Web Worker that parses files and trains the VRNN, so the
 //! page never freezes. It speaks only the typed protocol of `vrnn-protocol`.
+//!
+//! - [`dispatch`]: each request routed to its handler;
+//! - [`state`]: what the worker holds between messages, and posting to the page;
+//! - [`load`]: data in (files read in slices, the demo, cell types, dropped sessions);
+//! - [`run`]: training through the engine's run pipeline, checkpoints, the analysis;
+//! - [`saved`]: runs kept in the browser's storage, reopened, and downloaded;
+//! - [`store`]: the browser's IndexedDB.
 
 #[cfg(target_arch = "wasm32")]
-mod store;
+mod dispatch;
 #[cfg(target_arch = "wasm32")]
-mod worker;
+mod load;
+#[cfg(target_arch = "wasm32")]
+mod run;
+#[cfg(target_arch = "wasm32")]
+mod saved;
+#[cfg(target_arch = "wasm32")]
+mod state;
+#[cfg(target_arch = "wasm32")]
+mod store;
 
 #[cfg(target_arch = "wasm32")]
 extern "C" {
@@ -21,7 +36,7 @@ fn main() {
     // run here, once, before anything else.
     // SAFETY: called once, first, on the worker's only thread; nothing has run yet.
     unsafe { __wasm_call_ctors() };
-    worker::start();
+    dispatch::start();
 }
 
 /// The worker only exists in the browser; natively the CLI drives the same engine.

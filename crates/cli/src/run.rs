@@ -1,0 +1,168 @@
+//! `run`: read a table, train, analyse, and write every result file and the session.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use vrnn_engine::run::native_clock;
+use vrnn_engine::{export, read_table, IngestOptions, Run, RunError, Source};
+use vrnn_types::{defaults, files, Backend, Compute, TrainSettings};
+
+use crate::args::{BackendArg, LatentArg, PresetArg};
+use crate::output::{self, create_dir, write_file};
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[arg(long)]
+    input: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// Training epochs (default: the preset's, 2000 for reference as the spec's pipeline,
+    /// 150 for dynamics, which clusters worse when trained much longer).
+    #[arg(long)]
+    epochs: Option<usize>,
+    #[arg(long, default_value_t = defaults::SEED)]
+    seed: u64,
+    #[arg(long, default_value_t = defaults::BATCH_SIZE)]
+    batch_size: usize,
+    /// KL weight (default: the preset's, 1e-6 for reference).
+    #[arg(long)]
+    beta: Option<f64>,
+    /// Learning rate (default: the preset's, 1e-4 for reference).
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long, value_enum, default_value_t = PresetArg::Dynamics)]
+    preset: PresetArg,
+    /// Column holding the time of each cell (default: detected).
+    #[arg(long)]
+    time_column: Option<String>,
+    /// Keep only the cells of this type (from a column such as Cell_Type; see `inspect`).
+    #[arg(long)]
+    cell_type: Option<String>,
+    #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
+    backend: BackendArg,
+    /// Number of clusters.
+    #[arg(long, default_value_t = defaults::K)]
+    k: usize,
+    /// Keep the N most variable genes (variance over all cells); genes of interest
+    /// (IRF1, CXCL9, CXCL10 and --similar-to) are kept too. Default: all genes.
+    #[arg(long)]
+    genes: Option<usize>,
+    /// Latent summary that is clustered and embedded (default: the preset's).
+    #[arg(long, value_enum)]
+    latent: Option<LatentArg>,
+    /// Genes whose nearest genes in latent space go to similar_genes.csv (repeatable;
+    /// default: IRF1, CXCL9 and CXCL10 where present).
+    #[arg(long = "similar-to")]
+    similar_to: Vec<String>,
+    /// How many similar genes per query.
+    #[arg(long, default_value_t = defaults::SIMILAR_N)]
+    similar_n: usize,
+    /// CPU threads (default: RAYON_NUM_THREADS if set, else every core). On the CPU backend
+    /// each batch is split into this many parts trained in parallel; results are
+    /// reproducible for a given number, which run.json records (`threads`).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl RunArgs {
+    /// The settings of this run, as the page would send them.
+    fn settings(&self, backend: Backend, threads: usize) -> TrainSettings {
+        let preset = self.preset.preset();
+        TrainSettings {
+            epochs: self.epochs.unwrap_or(preset.default_epochs()),
+            seed: self.seed,
+            compute: match backend {
+                Backend::Cpu => Compute::Cpu,
+                Backend::WebGpu => Compute::WebGpu,
+            },
+            k: self.k,
+            preset,
+            latent: self.latent.map(LatentArg::summary),
+            genes: self.genes,
+            keep: defaults::GENES_OF_INTEREST
+                .iter()
+                .map(|g| g.to_string())
+                .chain(self.similar_to.iter().cloned())
+                .collect(),
+            batch_size: Some(self.batch_size),
+            beta: self.beta,
+            lr: self.lr,
+            threads: Some(if backend == Backend::Cpu { threads } else { 1 }),
+        }
+    }
+}
+
+pub fn run(args: RunArgs) -> Result<(), String> {
+    let threads = output::cpu_threads(args.threads)?;
+    if args.k < 1 {
+        return Err("--k must be at least 1".into());
+    }
+    let input = args.input.display().to_string();
+    let t0 = Instant::now();
+    let file = File::open(&args.input).map_err(|e| format!("{input}: {e}"))?;
+    let opts = IngestOptions {
+        time_column: args.time_column.clone(),
+        cell_type: args.cell_type.clone(),
+    };
+    let dataset = read_table(file, &opts).map_err(|e| format!("{input}: {e}"))?;
+    let source = Source {
+        name: input.clone(),
+        cell_type: args.cell_type.clone(),
+        ingest_s: t0.elapsed().as_secs_f64(),
+    };
+    eprintln!(
+        "read {input}: {} cells, {} genes, time column \"{}\" with values {:?}",
+        dataset.n_cells,
+        dataset.n_genes(),
+        dataset.time_column,
+        dataset.times
+    );
+    let (device, backend) = output::device_for(args.backend)?;
+    let settings = args.settings(backend, threads);
+    let (mut run, notice) = Run::new(&dataset, source, settings, device, backend, native_clock)
+        .map_err(|e| match e {
+            RunError::TooFewGenes { .. } => format!("--k {}: {e} (in {input})", args.k),
+            e => e.to_string(),
+        })?;
+    if let Some(n) = notice {
+        eprintln!("{n}");
+    }
+    create_dir(&args.out)?;
+    write_file(
+        &args.out,
+        files::MEANS_CSV,
+        export::means_csv(&run.dataset).as_bytes(),
+    )?;
+    output::train_and_analyse(&mut run)?;
+    let session = pollster::block_on(run.session());
+    let analysis = session.analysis.as_ref().expect("analysed above");
+    let queries: Vec<String> = if args.similar_to.is_empty() {
+        defaults::GENES_OF_INTEREST
+            .iter()
+            .filter(|g| analysis.gene_index(g).is_some())
+            .map(|g| g.to_string())
+            .collect()
+    } else {
+        args.similar_to.clone()
+    };
+    let mut similar = Vec::new();
+    for q in queries {
+        let genes = analysis
+            .similar_named(&q, args.similar_n)
+            .map_err(|e| format!("--similar-to: {e}"))?;
+        similar.push((q, genes));
+    }
+    output::write_results(&args.out, &session, &similar)?;
+    let t = &analysis.timings;
+    eprintln!(
+        "clusters: {:?} genes; latent summary {:.2} s, k choice {:.2} s, clustering {:.2} s, UMAP {:.2} s",
+        analysis.clustering.sizes(),
+        t.latent_s,
+        t.k_choice_s,
+        t.cluster_s,
+        t.umap_s
+    );
+    eprintln!("wrote the results to {}", args.out.display());
+    Ok(())
+}

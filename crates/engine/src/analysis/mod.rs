@@ -1,0 +1,397 @@
+//! One analysis per run (spec section 7, first defect): the latent summary, its clustering, the
+//! k-choice curve and the UMAP are computed once and every plot, table and export reads this
+//! one [`Analysis`], so they can never disagree. The worker and the CLI both run [`analyse`].
+
+pub mod cluster;
+pub mod embed;
+pub mod latent;
+
+use std::future::Future;
+
+use burn::config::Config;
+use burn::tensor::Device;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use vrnn_kernels::rng::Rng as ChaChaRng;
+use vrnn_types::{AnalysisView, ClusterView, KChoicePoint, SimilarGene};
+
+use crate::cluster::{k_choice, DistanceMatrix, KChoice, KMeans, KMeansConfig, Points};
+use crate::embed::{Umap, UmapConfig};
+use crate::ingest::Dataset;
+use crate::latent::{summarise, LatentSummary, Latents};
+use crate::model::Vrnn;
+use crate::preset::Prepared;
+
+#[derive(Config, Debug, PartialEq)]
+pub struct AnalysisConfig {
+    /// Number of clusters.
+    #[config(default = 6)]
+    pub k: usize,
+    #[config(default = "LatentSummary::PosteriorMean")]
+    pub latent: LatentSummary,
+    /// Range of k for the k-choice curve.
+    #[config(default = 2)]
+    pub k_min: usize,
+    #[config(default = 12)]
+    pub k_max: usize,
+    #[config(default = "KMeansConfig::new()")]
+    pub kmeans: KMeansConfig,
+    #[config(default = "UmapConfig::new()")]
+    pub umap: UmapConfig,
+    /// Silhouettes use at most this many genes (a seeded sample beyond).
+    #[config(default = 2000)]
+    pub silhouette_sample: usize,
+    /// Genes drawn per cluster in the trajectory panels.
+    #[config(default = 10)]
+    pub trajectories_per_cluster: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+impl AnalysisConfig {
+    /// The defaults with every random choice (sampled z, k-means starts, UMAP) seeded by `seed`.
+    pub fn seeded(seed: u64) -> Self {
+        AnalysisConfig::new()
+            .with_seed(seed)
+            .with_kmeans(KMeansConfig::new().with_seed(seed))
+            .with_umap(UmapConfig::new().with_seed(seed))
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum AnalysisError {
+    #[error("the analysis was cancelled")]
+    Cancelled,
+    #[error("training diverged: the latent summary of gene \"{gene}\" is not a finite number; try a smaller learning rate")]
+    NotFinite { gene: String },
+    #[error("no gene named \"{0}\" in this data set")]
+    UnknownGene(String),
+}
+
+pub use vrnn_types::AnalysisTimings;
+
+/// Where a running analysis is, for progress displays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub label: String,
+    /// 0 to 1 over the whole analysis.
+    pub fraction: f64,
+}
+
+/// Everything computed after training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub genes: Vec<String>,
+    pub times: Vec<f64>,
+    /// Observed per-time means, `genes × T`.
+    pub means: Vec<f32>,
+    pub latents: Latents,
+    pub clustering: KMeans,
+    /// `genes × k`, rows sum to 1.
+    pub memberships: Vec<f64>,
+    pub k_choice: Vec<KChoice>,
+    pub umap: Vec<[f32; 2]>,
+    /// Per cluster, the genes drawn for its trajectory panel.
+    pub shown: Vec<Vec<usize>>,
+    pub timings: AnalysisTimings,
+    pub config: AnalysisConfig,
+}
+
+/// Runs the whole analysis of a trained model. `progress` is awaited between steps (the worker
+/// yields to its event loop there); returning `false` cancels. `now` is a clock in seconds,
+/// since `std::time::Instant` does not exist in a browser.
+pub async fn analyse<F, Fut>(
+    model: &Vrnn,
+    device: &Device,
+    dataset: &Dataset,
+    inputs: &Prepared,
+    config: AnalysisConfig,
+    now: &dyn Fn() -> f64,
+    mut progress: F,
+) -> Result<Analysis, AnalysisError>
+where
+    F: FnMut(Progress) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let mut step = |label: String, fraction: f64| {
+        progress(Progress {
+            label,
+            fraction: fraction.clamp(0.0, 1.0),
+        })
+    };
+    if !step("Computing the latent summary".into(), 0.0).await {
+        return Err(AnalysisError::Cancelled);
+    }
+    let mut timings = AnalysisTimings::default();
+    let t = now();
+    let mut latents = summarise(
+        model,
+        &inputs.values,
+        dataset.n_genes(),
+        dataset.n_times(),
+        config.latent,
+        config.seed,
+        device,
+    )
+    .await;
+    latents.recon = inputs.unscale(&latents.recon);
+    timings.latent_s = now() - t;
+    if let Some(bad) = latents
+        .values
+        .chunks(latents.dim.max(1))
+        .position(|r| r.iter().any(|v| !v.is_finite()))
+    {
+        return Err(AnalysisError::NotFinite {
+            gene: dataset.genes[bad].clone(),
+        });
+    }
+    let points = Points::new(&latents.values, latents.dim);
+
+    // The k-choice curve: 40 % of the progress bar, one step per k.
+    let t = now();
+    let distances = DistanceMatrix::new(points, config.silhouette_sample, config.seed);
+    let ks: Vec<usize> = (config.k_min..=config.k_max).collect();
+    let mut curve = Vec::new();
+    for (i, &k) in ks.iter().enumerate() {
+        let label = format!("Clustering: k = {k} ({} of {})", i + 1, ks.len());
+        if !step(label, 0.05 + 0.35 * i as f64 / ks.len() as f64).await {
+            return Err(AnalysisError::Cancelled);
+        }
+        curve.extend(k_choice(points, k..=k, &config.kmeans, &distances, |_| {}));
+    }
+    timings.k_choice_s = now() - t;
+
+    let t = now();
+    let clustering = KMeans::fit(points, config.k, &config.kmeans);
+    let memberships = clustering.memberships(points);
+    timings.cluster_s = now() - t;
+
+    let t = now();
+    let mut umap = Umap::new(points, &config.umap);
+    while !umap.is_done() {
+        let label = format!("UMAP: epoch {} of {}", umap.epochs_done(), umap.n_epochs());
+        let f = 0.4 + 0.6 * umap.epochs_done() as f64 / umap.n_epochs().max(1) as f64;
+        if !step(label, f).await {
+            return Err(AnalysisError::Cancelled);
+        }
+        umap.run(25);
+    }
+    timings.umap_s = now() - t;
+
+    let mut analysis = Analysis {
+        genes: dataset.genes.clone(),
+        times: dataset.times.clone(),
+        means: dataset.means.clone(),
+        latents,
+        clustering,
+        memberships,
+        k_choice: curve,
+        umap: umap.embedding(),
+        shown: Vec::new(),
+        timings,
+        config,
+    };
+    analysis.shown = analysis.draw_shown();
+    Ok(analysis)
+}
+
+impl Analysis {
+    pub fn n_genes(&self) -> usize {
+        self.genes.len()
+    }
+
+    pub fn n_times(&self) -> usize {
+        self.times.len()
+    }
+
+    fn points(&self) -> Points<'_> {
+        Points::new(&self.latents.values, self.latents.dim)
+    }
+
+    /// Clusters again with another k, keeping the latents and the UMAP: no retraining.
+    pub fn recluster(&mut self, k: usize) {
+        let clustering = KMeans::fit(self.points(), k, &self.config.kmeans);
+        self.memberships = clustering.memberships(self.points());
+        self.clustering = clustering;
+        self.config.k = self.clustering.k;
+        self.shown = self.draw_shown();
+    }
+
+    /// A seeded draw of up to `trajectories_per_cluster` genes of each cluster, in gene order.
+    fn draw_shown(&self) -> Vec<Vec<usize>> {
+        let mut rng = ChaChaRng::seed_from_u64(self.config.seed);
+        let mut members = vec![Vec::new(); self.clustering.k];
+        for (g, &c) in self.clustering.labels.iter().enumerate() {
+            members[c].push(g);
+        }
+        members
+            .into_iter()
+            .map(|m| {
+                let n = self.config.trajectories_per_cluster.min(m.len());
+                let mut picked: Vec<usize> = rand::seq::index::sample(&mut rng, m.len(), n)
+                    .into_iter()
+                    .map(|i| m[i])
+                    .collect();
+                picked.sort_unstable();
+                picked
+            })
+            .collect()
+    }
+
+    /// Exact name first, then case-insensitive.
+    pub fn gene_index(&self, name: &str) -> Option<usize> {
+        self.genes.iter().position(|g| g == name).or_else(|| {
+            self.genes
+                .iter()
+                .position(|g| g.eq_ignore_ascii_case(name.trim()))
+        })
+    }
+
+    /// The `n` genes nearest to `gene` in latent space (Euclidean), nearest first, ties by
+    /// gene order; the gene itself is left out.
+    pub fn similar(&self, gene: usize, n: usize) -> Vec<(usize, f64)> {
+        let points = self.points();
+        let q = points.row(gene);
+        let mut all: Vec<(f64, usize)> = (0..points.len())
+            .filter(|&j| j != gene)
+            .map(|j| (crate::cluster::dist2(q, points.row(j)).sqrt(), j))
+            .collect();
+        let n = n.min(all.len());
+        let cmp = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if n > 0 && n < all.len() {
+            all.select_nth_unstable_by(n - 1, cmp);
+        }
+        all.truncate(n);
+        all.sort_by(cmp);
+        all.into_iter().map(|(d, j)| (j, d)).collect()
+    }
+
+    /// [`Analysis::similar`] by name, for the page and the CLI.
+    pub fn similar_named(&self, name: &str, n: usize) -> Result<Vec<SimilarGene>, AnalysisError> {
+        let g = self
+            .gene_index(name)
+            .ok_or_else(|| AnalysisError::UnknownGene(name.to_string()))?;
+        Ok(self
+            .similar(g, n)
+            .into_iter()
+            .map(|(j, d)| SimilarGene {
+                gene: self.genes[j].clone(),
+                index: j,
+                distance: d,
+                cluster: self.clustering.labels[j] + 1,
+            })
+            .collect())
+    }
+
+    /// The clustering as the page shows it (1-based clusters).
+    pub fn cluster_view(&self) -> ClusterView {
+        ClusterView {
+            k: self.clustering.k,
+            labels: self.clustering.labels.iter().map(|&l| l + 1).collect(),
+            shown: self.shown.clone(),
+        }
+    }
+
+    /// Everything the page draws; no latents (it never needs them).
+    pub fn view(&self) -> AnalysisView {
+        AnalysisView {
+            genes: self.genes.clone(),
+            times: self.times.clone(),
+            means: self.means.clone(),
+            recon: self.latents.recon.clone(),
+            latent_summary: self.latents.kind.label().into(),
+            latent_dim: self.latents.dim,
+            clusters: self.cluster_view(),
+            k_choice: self
+                .k_choice
+                .iter()
+                .map(|c| KChoicePoint {
+                    k: c.k,
+                    inertia: c.inertia,
+                    silhouette: c.silhouette,
+                })
+                .collect(),
+            umap: self.umap.clone(),
+            timings: self.timings.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy(latents: Vec<f32>, dim: usize) -> Analysis {
+        let n = latents.len() / dim;
+        let points = Points::new(&latents, dim);
+        let clustering = KMeans::fit(points, 2, &KMeansConfig::new());
+        let memberships = clustering.memberships(points);
+        Analysis {
+            genes: (0..n).map(|i| format!("G{i}")).collect(),
+            times: vec![0.0, 1.0],
+            means: vec![0.0; n * 2],
+            latents: Latents {
+                kind: LatentSummary::PosteriorMean,
+                dim,
+                values: latents.clone(),
+                recon: vec![0.0; n * 2],
+            },
+            clustering,
+            memberships,
+            k_choice: vec![],
+            umap: vec![[0.0; 2]; n],
+            shown: vec![],
+            timings: AnalysisTimings::default(),
+            config: AnalysisConfig::new().with_k(2),
+        }
+    }
+
+    #[test]
+    fn similar_genes_equal_a_brute_force_ranking() {
+        let mut rng = ChaChaRng::seed_from_u64(5);
+        let dim = 4;
+        // Values on a coarse grid so that ties happen.
+        let values: Vec<f32> = (0..300 * dim)
+            .map(|_| rand::Rng::random_range(&mut rng, 0..4) as f32)
+            .collect();
+        let a = toy(values.clone(), dim);
+        for q in [0, 17, 299] {
+            let mut brute: Vec<(usize, f64)> = (0..300)
+                .filter(|&j| j != q)
+                .map(|j| {
+                    let d: f64 = (0..dim)
+                        .map(|c| (values[q * dim + c] - values[j * dim + c]) as f64)
+                        .map(|x| x * x)
+                        .sum();
+                    (j, d.sqrt())
+                })
+                .collect();
+            brute.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+            brute.truncate(20);
+            assert_eq!(a.similar(q, 20), brute);
+        }
+        let named = a.similar_named("g17", 3).unwrap();
+        assert_eq!(named.len(), 3);
+        assert!(named.iter().all(|s| s.cluster >= 1 && s.cluster <= 2));
+        assert_eq!(
+            a.similar_named("nope", 3),
+            Err(AnalysisError::UnknownGene("nope".into()))
+        );
+    }
+
+    #[test]
+    fn reclustering_changes_k_and_keeps_the_layout() {
+        let values: Vec<f32> = (0..60).map(|i| (i / 10) as f32 * 5.0).collect();
+        let mut a = toy(values, 1);
+        let umap = a.umap.clone();
+        a.recluster(3);
+        assert_eq!(a.clustering.k, 3);
+        assert_eq!(a.memberships.len(), 60 * 3);
+        assert_eq!(a.umap, umap);
+        assert_eq!(a.shown.len(), 3);
+        assert!(a.shown.iter().all(|s| s.len() <= 10));
+        let v = a.cluster_view();
+        assert!(v.labels.iter().all(|&l| (1..=3).contains(&l)));
+    }
+}

@@ -1,0 +1,354 @@
+//! The one run pipeline: select genes → prepare the preset's inputs → train (with hooks for
+//! progress, cancel and checkpoints) → analyse → the run record and the session.
+//!
+//! Why one type: the browser worker, the CLI, `evaluate` and reopening a session all run this
+//! same sequence, and each used to write it out itself (four copies of "prepare, build a
+//! `Trainer`, add the inverse variances"). A change to how a run works is now made here, and
+//! nothing else in the workspace builds a [`Trainer`].
+
+use std::future::Future;
+
+use burn::tensor::Device;
+use thiserror::Error;
+use vrnn_types::{Backend, TrainSettings};
+
+use crate::analysis::{analyse, Analysis, AnalysisConfig, AnalysisError, Progress};
+use crate::backend;
+use crate::cluster::{KMeans, Points};
+use crate::ingest::{Dataset, Selection};
+use crate::latent::summarise;
+use crate::preset::{Prepared, Recipe};
+use crate::session::{Session, Source};
+use crate::train::{EpochLosses, TrainConfig, Trainer};
+
+/// A clock in seconds. A plain function, since `std::time::Instant` does not exist in a
+/// browser: the worker passes `performance.now()`, native fronts [`native_clock`].
+pub type Clock = fn() -> f64;
+
+/// Seconds since the first call, from `std::time::Instant`.
+#[cfg(not(target_family = "wasm"))]
+pub fn native_clock() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}
+
+/// Why a run could not start, go on, or be analysed.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum RunError {
+    #[error("{left} genes are left to cluster, fewer than the {k} clusters asked for")]
+    TooFewGenes { left: usize, k: usize },
+    #[error("this run cannot go on training: {0}")]
+    Resume(String),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+}
+
+/// What a front is told while a run trains; every method has a default that does nothing.
+pub trait Hooks {
+    /// Awaited before every batch (the worker yields to its event loop here); `false` stops
+    /// training where it is, and the run can go on later.
+    fn before_batch(&mut self) -> impl Future<Output = bool> {
+        std::future::ready(true)
+    }
+    /// Awaited after every epoch, with the run as it stands (for progress and checkpoints).
+    fn after_epoch(&mut self, run: &Run, epoch: EpochLosses) -> impl Future<Output = ()> {
+        let _ = (run, epoch);
+        std::future::ready(())
+    }
+}
+
+/// Hooks that only train.
+pub struct Quiet;
+impl Hooks for Quiet {}
+
+/// How training ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trained {
+    /// Every epoch asked for is done.
+    Done,
+    /// [`Hooks::before_batch`] said stop.
+    Stopped,
+}
+
+/// The settings' recipe: the preset with the run's own beta, learning rate and latent summary.
+pub fn recipe(settings: &TrainSettings) -> Recipe {
+    let mut r = Recipe::of(settings.preset);
+    r.beta = settings.beta.unwrap_or(r.beta);
+    r.lr = settings.lr.unwrap_or(r.lr);
+    r.latent = settings.latent.unwrap_or(r.latent);
+    r
+}
+
+/// The training configuration `settings` and `recipe` ask for.
+pub fn train_config(settings: &TrainSettings, recipe: &Recipe) -> TrainConfig {
+    recipe
+        .train_config(settings.epochs, settings.seed)
+        .with_batch_size(settings.batch_size())
+        .with_threads(settings.threads.unwrap_or(1).max(1))
+}
+
+/// The analysis `settings` ask for on `n_genes` genes.
+pub fn analysis_config(settings: &TrainSettings, n_genes: usize) -> AnalysisConfig {
+    AnalysisConfig::seeded(settings.seed)
+        .with_k(settings.k.clamp(1, n_genes.max(1)))
+        .with_latent(recipe(settings).latent)
+}
+
+/// What the gene selection left out, in one sentence (None when every gene is used).
+pub fn selection_notice(s: &Selection, n_file: usize) -> Option<String> {
+    let mut parts = Vec::new();
+    if s.not_variable_enough > 0 {
+        parts.push(format!(
+            "training on the {} most variable of {n_file} genes (set \"Genes\", or --genes, to change)",
+            s.dataset.n_genes() - s.kept_of_interest.len()
+        ));
+    }
+    if !s.kept_of_interest.is_empty() {
+        parts.push(format!(
+            "kept as genes of interest: {}",
+            s.kept_of_interest.join(", ")
+        ));
+    }
+    if !s.constant.is_empty() {
+        let shown: Vec<&str> = s.constant.iter().take(10).map(String::as_str).collect();
+        let more = s.constant.len().saturating_sub(10);
+        parts.push(format!(
+            "{} gene(s) never vary and were left out: {}{}",
+            s.constant.len(),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let mut m = parts.join("; ");
+    if let Some(first) = m.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    (!m.is_empty()).then(|| m + ".")
+}
+
+/// One training run and its results.
+pub struct Run {
+    /// What was asked for; `epochs` is the run's target.
+    pub settings: TrainSettings,
+    pub source: Source,
+    pub backend: Backend,
+    /// The genes it trains on (after the selection).
+    pub dataset: Dataset,
+    pub inputs: Prepared,
+    pub trainer: Trainer,
+    pub history: Vec<EpochLosses>,
+    /// Set once [`Run::analyse`] has run.
+    pub analysis: Option<Analysis>,
+    recipe: Recipe,
+    clock: Clock,
+    /// Training seconds so far, over every stretch.
+    train_s: f64,
+}
+
+impl Run {
+    /// Selects the genes of `dataset` that `settings` ask for and prepares a run on `device`
+    /// (burn's CPU backend or WebGPU; made an autodiff device here). Also returns what the
+    /// selection left out, for the user.
+    pub fn new(
+        dataset: &Dataset,
+        source: Source,
+        settings: TrainSettings,
+        device: Device,
+        backend: Backend,
+        clock: Clock,
+    ) -> Result<(Run, Option<String>), RunError> {
+        let recipe = recipe(&settings);
+        Run::with_recipe(dataset, source, settings, recipe, device, backend, clock)
+    }
+
+    /// [`Run::new`] with a recipe of one's own (a preset with one lever changed, for the
+    /// evaluation's ablations).
+    pub fn with_recipe(
+        dataset: &Dataset,
+        source: Source,
+        settings: TrainSettings,
+        recipe: Recipe,
+        device: Device,
+        backend: Backend,
+        clock: Clock,
+    ) -> Result<(Run, Option<String>), RunError> {
+        let selection = dataset.select(settings.genes, &settings.keep);
+        let notice = selection_notice(&selection, dataset.n_genes());
+        let dataset = selection.dataset;
+        if dataset.n_genes() < settings.k.max(2) {
+            return Err(RunError::TooFewGenes {
+                left: dataset.n_genes(),
+                k: settings.k,
+            });
+        }
+        let config = train_config(&settings, &recipe);
+        let run = Run::build(
+            dataset, source, settings, recipe, config, device, backend, clock,
+        );
+        Ok((run, notice))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        dataset: Dataset,
+        source: Source,
+        settings: TrainSettings,
+        recipe: Recipe,
+        config: TrainConfig,
+        device: Device,
+        backend: Backend,
+        clock: Clock,
+    ) -> Run {
+        let inputs = recipe.prepare(&dataset);
+        let device = backend::training_device(device, settings.seed);
+        let mut trainer = Trainer::new(
+            config,
+            &inputs.values,
+            dataset.n_genes(),
+            dataset.n_times(),
+            &device,
+        );
+        if let Some(w) = &inputs.inverse_variance {
+            trainer = trainer.with_inverse_variance(w);
+        }
+        Run {
+            settings,
+            source,
+            backend,
+            dataset,
+            inputs,
+            trainer,
+            history: Vec::new(),
+            analysis: None,
+            recipe,
+            clock,
+            train_s: 0.0,
+        }
+    }
+
+    /// Goes on training a session from its weights up to `epochs` in all (at least the epochs
+    /// already done), on `device`. Its analysis, if any, is recomputed once training ends.
+    pub fn resume(
+        session: Session,
+        epochs: usize,
+        device: Device,
+        backend: Backend,
+        clock: Clock,
+    ) -> Result<Run, RunError> {
+        let done = session.epochs_done();
+        let mut settings = session.settings;
+        settings.epochs = epochs.max(done);
+        let recipe = recipe(&settings);
+        let config = train_config(&settings, &recipe);
+        let mut run = Run::build(
+            session.dataset,
+            session.source,
+            settings,
+            recipe,
+            config,
+            device,
+            backend,
+            clock,
+        );
+        run.trainer = run
+            .trainer
+            .resume(&session.weights, done)
+            .map_err(RunError::Resume)?;
+        run.history = session.history;
+        run.train_s = session.train_s;
+        Ok(run)
+    }
+
+    /// Trains until every epoch is done or the hooks say stop.
+    pub async fn train(&mut self, hooks: &mut impl Hooks) -> Trained {
+        let mut t0 = (self.clock)();
+        while !self.trainer.is_done() {
+            if !hooks.before_batch().await {
+                self.train_s += (self.clock)() - t0;
+                return Trained::Stopped;
+            }
+            if self.trainer.train_batch() {
+                let e = self.trainer.finish_epoch().await;
+                self.history.push(e);
+                self.train_s += (self.clock)() - t0;
+                hooks.after_epoch(self, e).await;
+                // Time spent in the hooks (a checkpoint's write) is not training time.
+                t0 = (self.clock)();
+            }
+        }
+        self.train_s += (self.clock)() - t0;
+        Trained::Done
+    }
+
+    /// Training seconds so far.
+    pub fn train_seconds(&self) -> f64 {
+        self.train_s
+    }
+
+    /// Epochs trained so far.
+    pub fn epochs_done(&self) -> usize {
+        self.trainer.epochs_done()
+    }
+
+    /// The analysis the settings ask for, of the model as trained so far. `progress` is
+    /// awaited between steps; returning `false` cancels.
+    pub async fn analyse<F, Fut>(&mut self, progress: F) -> Result<&Analysis, RunError>
+    where
+        F: FnMut(Progress) -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let (model, device) = self.trainer.inference_model();
+        let config = analysis_config(&self.settings, self.dataset.n_genes());
+        let analysis = analyse(
+            &model,
+            &device,
+            &self.dataset,
+            &self.inputs,
+            config,
+            &self.clock,
+            progress,
+        )
+        .await?;
+        Ok(self.analysis.insert(analysis))
+    }
+
+    /// Only the clustering of the latent summary into `k` clusters, without the rest of the
+    /// analysis (UMAP, k-choice): what the evaluation scores.
+    pub async fn cluster_labels(&self, k: usize) -> Vec<usize> {
+        let (model, device) = self.trainer.inference_model();
+        let config = AnalysisConfig::seeded(self.settings.seed).with_k(k);
+        let latents = summarise(
+            &model,
+            &self.inputs.values,
+            self.dataset.n_genes(),
+            self.dataset.n_times(),
+            self.recipe.latent,
+            self.settings.seed,
+            &device,
+        )
+        .await;
+        KMeans::fit(Points::new(&latents.values, latents.dim), k, &config.kmeans).labels
+    }
+
+    /// The run as a session file: everything needed to show it again or go on training. The
+    /// weights are read back asynchronously, so this is safe on WebGPU.
+    pub async fn session(&self) -> Session {
+        Session::new(
+            self.source.clone(),
+            self.settings.clone(),
+            self.backend,
+            self.train_s,
+            self.dataset.clone(),
+            self.history.clone(),
+            self.trainer.weights().await,
+            self.analysis.clone(),
+        )
+    }
+}

@@ -1,0 +1,5 @@
+//! Data with known answers: simulated time courses with planted response modules, and the
+//! scoring of a clustering against them.
+
+pub mod evaluate;
+pub mod simulate;

@@ -1,0 +1,511 @@
+//! The reference training loop (spec section 5), driven one batch at a time so that the
+//! browser worker can yield to its event loop (and see a Cancel) between batches, while the
+//! CLI simply loops. Losses are read back once per epoch, asynchronously, because a blocking
+//! read panics on WebGPU.
+
+pub mod backend;
+pub mod kernels;
+
+use burn::config::Config;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::model::{vrnn_loss_part, vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
+use vrnn_kernels::chacha::NoiseRng;
+
+/// Every hyper-parameter of a training run; defaults are the reference's.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainConfig {
+    #[config(default = 2000)]
+    pub epochs: usize,
+    #[config(default = 400)]
+    pub batch_size: usize,
+    #[config(default = 1e-4)]
+    pub lr: f64,
+    #[config(default = 1e-6)]
+    pub beta: f64,
+    /// Gradients are scaled so that their global L2 norm over all parameters is at most this.
+    #[config(default = 5.0)]
+    pub clip_norm: f64,
+    #[config(default = 0.2)]
+    pub test_fraction: f64,
+    #[config(default = 42)]
+    pub seed: u64,
+    /// Each training batch is split into this many parts of consecutive genes, whose losses and
+    /// gradients are summed before the optimiser step: the same step as one pass up to
+    /// rounding. Natively each part runs on its own thread (burn's CPU backend does not split
+    /// operations this small); in the browser they run one after the other with the same
+    /// numbers. A run is reproducible for a given value; 1 is the reference's single pass.
+    #[config(default = 1)]
+    pub threads: usize,
+    #[config(default = "VrnnConfig::new()")]
+    pub model: VrnnConfig,
+}
+
+/// Adam exactly as `torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8)`; burn's default epsilon
+/// is 1e-5, and its built-in clipping works per tensor, so clipping is done by
+/// [`clip_global_norm`] instead.
+pub fn reference_adam() -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_beta_1(0.9)
+        .with_beta_2(0.999)
+        .with_epsilon(1e-8)
+        .init()
+}
+
+/// Sum of squares of every parameter's gradient, as a one-element tensor.
+struct SquaredNorm<'a> {
+    grads: &'a GradientsParams,
+    total: Option<Tensor<1>>,
+}
+
+impl ModuleVisitor for SquaredNorm<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.grads.get::<D>(param.id) {
+            let s = g.square().sum();
+            self.total = Some(match self.total.take() {
+                Some(t) => t + s,
+                None => s,
+            });
+        }
+    }
+}
+
+struct Scale<'a> {
+    grads: &'a mut GradientsParams,
+    factor: Tensor<1>,
+}
+
+impl ModuleVisitor for Scale<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.grads.remove::<D>(param.id) {
+            let f = self.factor.clone().reshape([1; D]);
+            self.grads.register::<D>(param.id, g * f);
+        }
+    }
+}
+
+/// `torch.nn.utils.clip_grad_norm_`: scales all gradients by `min(1, max / (norm + 1e-6))`,
+/// where `norm` is the L2 norm over every parameter together. Stays on the device (no read
+/// back) and returns the norm before clipping.
+pub fn clip_global_norm<M: Module>(
+    module: &M,
+    grads: &mut GradientsParams,
+    max_norm: f64,
+) -> Tensor<1> {
+    let mut sq = SquaredNorm { grads, total: None };
+    module.visit(&mut sq);
+    let norm = match sq.total {
+        Some(t) => t.sqrt(),
+        None => return Tensor::zeros([1], &Device::default()),
+    };
+    let factor = norm
+        .clone()
+        .add_scalar(1e-6)
+        .recip()
+        .mul_scalar(max_norm)
+        .clamp_max(1.0);
+    module.visit(&mut Scale { grads, factor });
+    norm
+}
+
+/// Standard-normal noise drawn on the host from a seeded generator, so that CPU and WebGPU
+/// runs with the same seed see the same numbers.
+pub fn normal_noise(rng: &mut impl Rng, shape: [usize; 3], device: &Device) -> Tensor<3> {
+    let n = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
+    Tensor::from_data(TensorData::new(v, shape), device)
+}
+
+/// Adds the gradients of `from` to those of `into`, parameter by parameter.
+struct AddGrads<'a> {
+    into: &'a mut GradientsParams,
+    from: GradientsParams,
+}
+
+impl ModuleVisitor for AddGrads<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.from.remove::<D>(param.id) {
+            let sum = match self.into.remove::<D>(param.id) {
+                Some(a) => a + g,
+                None => g,
+            };
+            self.into.register::<D>(param.id, sum);
+        }
+    }
+}
+
+/// The loss (detached) and parameter gradients of one part of a batch of `batch` genes.
+/// `model` must have its own autodiff graph (see [`batch_grads`]).
+fn part_grads(
+    model: &Vrnn,
+    x: Tensor<3>,
+    eps: Tensor<3>,
+    w: Option<Tensor<3>>,
+    beta: f64,
+    batch: usize,
+) -> (Tensor<1>, GradientsParams) {
+    let out = model.forward(x.clone(), eps);
+    let loss = vrnn_loss_part(x, &out, beta, w, batch).loss;
+    let grads = loss.backward();
+    (loss.detach(), GradientsParams::from_grads(grads, model))
+}
+
+/// The batch's loss and gradients, computed in `parts` parts of consecutive genes (see
+/// [`TrainConfig::threads`]). Each part after the first gets a fork of the model: its own
+/// autodiff graph, because burn's autodiff keeps graphs that share parameter nodes under one
+/// lock, which would run their backward passes one at a time.
+fn batch_grads(
+    model: &Vrnn,
+    device: &Device,
+    x: Tensor<3>,
+    eps: Tensor<3>,
+    w: Option<Tensor<3>>,
+    beta: f64,
+    parts: usize,
+) -> (Tensor<1>, GradientsParams) {
+    let n = x.dims()[0];
+    let size = n.div_ceil(parts.clamp(1, n.max(1)));
+    if size >= n {
+        return part_grads(model, x, eps, w, beta, n);
+    }
+    let part = |start: usize| {
+        let len = size.min(n - start);
+        (
+            x.clone().narrow(0, start, len),
+            eps.clone().narrow(0, start, len),
+            w.as_ref().map(|w| w.clone().narrow(0, start, len)),
+        )
+    };
+    let rest: Vec<_> = (size..n)
+        .step_by(size)
+        .map(|start| (model.clone().fork(device), part(start)))
+        .collect();
+    let (x0, e0, w0) = part(0);
+    let run = |(m, (x, e, w)): (Vrnn, (Tensor<3>, Tensor<3>, Option<Tensor<3>>))| {
+        part_grads(&m, x, e, w, beta, n)
+    };
+    #[cfg(not(target_family = "wasm"))]
+    let (first, others): (_, Vec<_>) = std::thread::scope(|s| {
+        let handles: Vec<_> = rest.into_iter().map(|r| s.spawn(move || run(r))).collect();
+        let first = part_grads(model, x0, e0, w0, beta, n);
+        let others = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect();
+        (first, others)
+    });
+    #[cfg(target_family = "wasm")]
+    let (first, others): (_, Vec<_>) = (
+        part_grads(model, x0, e0, w0, beta, n),
+        rest.into_iter().map(run).collect(),
+    );
+    let (mut loss, mut grads) = first;
+    for (l, g) in others {
+        loss = loss + l;
+        model.visit(&mut AddGrads {
+            into: &mut grads,
+            from: g,
+        });
+    }
+    (loss, grads)
+}
+
+/// The sequences of these genes (rows of `data`), on `data`'s device.
+fn select_genes(data: &Tensor<3>, genes: &[usize]) -> Tensor<3> {
+    let idx: Vec<i64> = genes.iter().map(|&g| g as i64).collect();
+    let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [genes.len()]), &data.device());
+    data.clone().select(0, idx)
+}
+
+/// Genes held out for the test loss: `fraction` of them, rounded, leaving at least one to train.
+pub fn test_size(n_genes: usize, fraction: f64) -> usize {
+    (((n_genes as f64) * fraction).round() as usize).min(n_genes.saturating_sub(1))
+}
+
+/// One epoch's mean losses.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochLosses {
+    /// 1-based.
+    pub epoch: usize,
+    pub train: f64,
+    pub test: f64,
+}
+
+/// Training state for one run.
+pub struct Trainer {
+    pub config: TrainConfig,
+    device: Device,
+    model: Option<Vrnn>,
+    optim: ModuleOptimizer,
+    /// The noise and the shuffles: ChaCha12 ([`vrnn_kernels::rng`]), computed faster in WebAssembly.
+    rng: NoiseRng,
+    /// All sequences, `[genes, T, 1]`, on the device.
+    data: Tensor<3>,
+    /// Per-observation inverse variances of the likelihood, same shape (None: unit variance).
+    inverse_variance: Option<Tensor<3>>,
+    steps: usize,
+    train_genes: Vec<usize>,
+    test_genes: Vec<usize>,
+    /// This epoch's batches (gene indices), reshuffled each epoch.
+    batches: Vec<Vec<usize>>,
+    next_batch: usize,
+    epoch: usize,
+    /// Sum of batch losses of this epoch, kept on the device until the epoch ends.
+    train_sum: Option<Tensor<1>>,
+}
+
+impl Trainer {
+    /// `means` is genes × steps, row-major; `device` must be an autodiff device.
+    pub fn new(
+        config: TrainConfig,
+        means: &[f32],
+        n_genes: usize,
+        steps: usize,
+        device: &Device,
+    ) -> Self {
+        let mut rng = NoiseRng::seed_from_u64(config.seed);
+        let model = config.model.init(device);
+        if config.threads > 1 && steps > 0 {
+            // burn initialises a layer's weights when they are first read, drawing from the
+            // device's seeded generator. The single pass reads them in forward order; forking
+            // the model for a second thread would read them in field order, and so draw other
+            // weights. One forward pass on a zero sequence first gives every thread count the
+            // same initial weights.
+            let zeros = |dim| Tensor::<3>::zeros([1, steps, dim], device);
+            let _ = model.forward(zeros(config.model.x_dim), zeros(config.model.z_dim));
+        }
+        let mut order: Vec<usize> = (0..n_genes).collect();
+        order.shuffle(&mut rng);
+        let n_test = test_size(n_genes, config.test_fraction);
+        let test_genes = order[..n_test].to_vec();
+        let train_genes = order[n_test..].to_vec();
+        let data = Tensor::from_data(TensorData::new(means.to_vec(), [n_genes, steps, 1]), device);
+        Self {
+            config,
+            device: device.clone(),
+            model: Some(model),
+            optim: reference_adam(),
+            rng,
+            data,
+            inverse_variance: None,
+            steps,
+            train_genes,
+            test_genes,
+            batches: Vec::new(),
+            next_batch: 0,
+            epoch: 0,
+            train_sum: None,
+        }
+    }
+
+    /// Uses a known variance per observation (`genes × T`, as inverse variances) in the
+    /// likelihood instead of the reference's unit variance.
+    pub fn with_inverse_variance(mut self, inverse_variance: &[f32]) -> Self {
+        let [n, t, _] = self.data.dims();
+        self.inverse_variance = Some(Tensor::from_data(
+            TensorData::new(inverse_variance.to_vec(), [n, t, 1]),
+            &self.device,
+        ));
+        self
+    }
+
+    /// Continues a run from saved weights after `epochs_done` epochs: the same train/test split
+    /// (it follows from the seed), the saved weights, a fresh Adam state, and a random stream
+    /// reseeded from the seed and the epoch. A resumed run is reproducible, though not identical
+    /// to one that never stopped: Adam's moment estimates are rebuilt within a few steps.
+    pub fn resume(mut self, weights: &TorchTensors, epochs_done: usize) -> Result<Self, String> {
+        self.model = Some(Vrnn::from_weights(
+            &self.config.model,
+            weights,
+            &self.device,
+        )?);
+        self.epoch = epochs_done;
+        self.rng = NoiseRng::seed_from_u64(
+            self.config.seed ^ (epochs_done as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        Ok(self)
+    }
+
+    pub fn model(&self) -> &Vrnn {
+        self.model
+            .as_ref()
+            .expect("model is always present between calls")
+    }
+
+    /// The model's weights, read back asynchronously (a checkpoint; safe on WebGPU).
+    pub async fn weights(&self) -> TorchTensors {
+        self.model().valid().weights().await
+    }
+
+    /// The trained model without autodiff, and its device, for inference after training.
+    pub fn inference_model(&self) -> (Vrnn, Device) {
+        (self.model().valid(), self.device.clone().inner())
+    }
+
+    pub fn epochs_done(&self) -> usize {
+        self.epoch
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.config.epochs
+    }
+
+    pub fn n_train(&self) -> usize {
+        self.train_genes.len()
+    }
+
+    pub fn n_test(&self) -> usize {
+        self.test_genes.len()
+    }
+
+    fn start_epoch(&mut self) {
+        let mut order = self.train_genes.clone();
+        order.shuffle(&mut self.rng);
+        self.batches = order
+            .chunks(self.config.batch_size.max(1))
+            .map(|c| c.to_vec())
+            .collect();
+        self.next_batch = 0;
+        self.train_sum = None;
+    }
+
+    /// Trains on the next batch of the current epoch (starting a new epoch if needed). Returns
+    /// `true` when that batch was the epoch's last.
+    pub fn train_batch(&mut self) -> bool {
+        if self.next_batch >= self.batches.len() {
+            self.start_epoch();
+        }
+        let genes = std::mem::take(&mut self.batches[self.next_batch]);
+        self.next_batch += 1;
+        let x = select_genes(&self.data, &genes);
+        let eps = normal_noise(
+            &mut self.rng,
+            [genes.len(), self.steps, self.config.model.z_dim],
+            &self.device,
+        );
+        let w = self
+            .inverse_variance
+            .as_ref()
+            .map(|w| select_genes(w, &genes));
+        let model = self.model.take().expect("model present");
+        let (l, mut grads) = batch_grads(
+            &model,
+            &self.device,
+            x,
+            eps,
+            w,
+            self.config.beta,
+            self.config.threads,
+        );
+        clip_global_norm(&model, &mut grads, self.config.clip_norm);
+        self.model = Some(self.optim.step(self.config.lr, model, grads));
+        self.train_sum = Some(match self.train_sum.take() {
+            Some(s) => s + l,
+            None => l,
+        });
+        self.next_batch >= self.batches.len()
+    }
+
+    /// Closes the epoch: evaluates the test genes without gradients (z still sampled, as the
+    /// reference does) and reads both losses back in one asynchronous read.
+    pub async fn finish_epoch(&mut self) -> EpochLosses {
+        let n_batches = self.batches.len().max(1) as f64;
+        let model = self.model().valid();
+        let inner = self.device.clone().inner();
+        let data = self.data.clone().inner();
+        let weights = self.inverse_variance.clone().map(|w| w.inner());
+        let mut test_sum: Option<Tensor<1>> = None;
+        let test_batches: Vec<Vec<usize>> = self
+            .test_genes
+            .chunks(self.config.batch_size.max(1))
+            .map(|c| c.to_vec())
+            .collect();
+        for genes in &test_batches {
+            let x = select_genes(&data, genes);
+            let eps = normal_noise(
+                &mut self.rng,
+                [genes.len(), self.steps, self.config.model.z_dim],
+                &inner,
+            );
+            let w = weights.as_ref().map(|w| select_genes(w, genes));
+            let out = model.forward(x.clone(), eps);
+            let l = vrnn_loss_weighted(x, &out, self.config.beta, w).loss;
+            test_sum = Some(match test_sum {
+                Some(s) => s + l,
+                None => l,
+            });
+        }
+        let train = self
+            .train_sum
+            .take()
+            .map(|t| t.inner())
+            .unwrap_or_else(|| Tensor::zeros([1], &inner));
+        let test = test_sum.unwrap_or_else(|| Tensor::zeros([1], &inner));
+        let both = Tensor::cat(vec![train, test], 0);
+        let values: Vec<f32> = both
+            .into_data_async()
+            .await
+            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+            .unwrap_or_default();
+        self.epoch += 1;
+        EpochLosses {
+            epoch: self.epoch,
+            train: values.first().copied().unwrap_or(f32::NAN) as f64 / n_batches,
+            test: values.get(1).copied().unwrap_or(f32::NAN) as f64
+                / test_batches.len().max(1) as f64,
+        }
+    }
+
+    /// Runs one whole epoch.
+    pub async fn epoch(&mut self) -> EpochLosses {
+        while !self.train_batch() {}
+        self.finish_epoch().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{cpu_device, training_device};
+    use burn::tensor::Distribution;
+
+    /// The parts' losses and gradients add up to those of the whole batch in one pass.
+    #[test]
+    fn a_batch_split_into_parts_has_the_batch_loss_and_gradients() {
+        let device = training_device(cpu_device(), 4);
+        let model = VrnnConfig::new().init(&device);
+        let normal = Distribution::Normal(0.0, 1.0);
+        let x = Tensor::<3>::random([10, 5, 1], normal, &device);
+        let eps = Tensor::<3>::random([10, 5, 64], normal, &device);
+        let w = Tensor::<3>::random([10, 5, 1], Distribution::Uniform(0.5, 2.0), &device);
+        let run = |parts| {
+            let (loss, grads) = batch_grads(
+                &model,
+                &device,
+                x.clone(),
+                eps.clone(),
+                Some(w.clone()),
+                0.1,
+                parts,
+            );
+            let loss: Vec<f32> = loss.into_data().try_to_vec::<f32>().unwrap();
+            (loss[0], model.grads_to_torch(&grads))
+        };
+        let (l1, g1) = run(1);
+        let (l3, g3) = run(3);
+        assert!((l1 - l3).abs() <= 1e-5 * l1.abs(), "loss {l1} vs {l3}");
+        assert_eq!(g1.len(), g3.len(), "every parameter has a gradient");
+        for (name, (_, a)) in &g1 {
+            let (_, b) = &g3[name];
+            let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() <= 1e-4 * scale + 1e-7, "{name}: {x} vs {y}");
+            }
+        }
+    }
+}

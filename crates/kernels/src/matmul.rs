@@ -1,0 +1,222 @@
+//! Matrix products for the model's small layers in WebAssembly, written by hand.
+//!
+//! Why by hand: burn's CPU backend multiplies with the gemm crate, and gemm's WebAssembly
+//! kernels are slower at the VRNN's sizes (`[400, 32..97] x [32..97, 64..128]` and the
+//! backward pass's `[97, 400] x [400, 128]`). `bash bench/wasm-kernels/run.sh` runs both on
+//! this very file in Node's V8: gemm 16–31 GFLOP/s, this kernel 23–40, 1.1–1.6 times gemm
+//! (docs/benchmarks.md). Wider tiles, packing and unrolling were all slower in V8, most likely
+//! because V8 gives a wasm function fewer vector registers than such tiles need.
+//!
+//! This kernel keeps 4 rows by 8 columns in 8 registers, reads `B` in place (its rows are the
+//! weights' rows, contiguous) and `A` through any strides, so transposed and narrowed operands
+//! need no copy, and starts from the bias, so `x W + b` is one pass.
+//!
+//! Natively the model keeps gemm, which has AVX and AVX-512 kernels there (this one would run
+//! on SSE lanes); the tests run this kernel natively too, against a naive product and, through
+//! `vrnn_engine::model::use_hand_matmul_natively`, against PyTorch's golden training step.
+
+/// Four `f32` lanes: WebAssembly's `v128` where the build has SIMD, a plain array elsewhere
+/// (which the compiler maps onto SSE registers).
+#[derive(Clone, Copy)]
+struct F4(Lanes);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Lanes = core::arch::wasm32::v128;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+type Lanes = [f32; 4];
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl F4 {
+    #[inline(always)]
+    fn splat(x: f32) -> F4 {
+        F4(core::arch::wasm32::f32x4_splat(x))
+    }
+    /// # Safety
+    /// `p..p + 4` must be readable.
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> F4 {
+        F4(core::arch::wasm32::v128_load(p as *const Lanes))
+    }
+    /// # Safety
+    /// `p..p + 4` must be writable.
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        core::arch::wasm32::v128_store(p as *mut Lanes, self.0)
+    }
+    /// `self + a b`, as a multiply and an add (WebAssembly's SIMD has no fused multiply-add).
+    #[inline(always)]
+    fn mul_add(self, a: F4, b: F4) -> F4 {
+        use core::arch::wasm32::{f32x4_add, f32x4_mul};
+        F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+impl F4 {
+    #[inline(always)]
+    fn splat(x: f32) -> F4 {
+        F4([x; 4])
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> F4 {
+        F4(std::ptr::read_unaligned(p as *const Lanes))
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        std::ptr::write_unaligned(p as *mut Lanes, self.0)
+    }
+    #[inline(always)]
+    fn mul_add(self, a: F4, b: F4) -> F4 {
+        F4(std::array::from_fn(|l| self.0[l] + a.0[l] * b.0[l]))
+    }
+}
+
+/// An operand `A` of `m x k` in any layout: element `(i, p)` is `data[i * row + p * col]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Strided<'a> {
+    pub data: &'a [f32],
+    pub row: usize,
+    pub col: usize,
+}
+
+/// `c = a b (+ bias)`: `a` is `m x k` (any strides), `b` is `k x n` row-major, `bias` has `n`
+/// values added to every row, `c` is `m x n` row-major and is overwritten.
+///
+/// # Panics
+/// If a slice is too short for the sizes given.
+pub fn matmul(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: Strided<'_>,
+    b: &[f32],
+    bias: Option<&[f32]>,
+    c: &mut [f32],
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k > 0 {
+        let last = (m - 1) * a.row + (k - 1) * a.col;
+        assert!(a.data.len() > last, "matmul: A is too short");
+    }
+    assert!(b.len() >= k * n, "matmul: B is too short");
+    assert!(c.len() >= m * n, "matmul: C is too short");
+    if let Some(bias) = bias {
+        assert!(bias.len() >= n, "matmul: bias is too short");
+    }
+    let zeros;
+    let bias = match bias {
+        Some(bias) => bias,
+        None => {
+            zeros = vec![0.0f32; n];
+            &zeros
+        }
+    };
+    // SAFETY: the assertions above bound every index the row blocks read or write.
+    unsafe {
+        let mut i = 0;
+        while i + 4 <= m {
+            rows::<4>(i, k, n, a, b, bias, c);
+            i += 4;
+        }
+        while i < m {
+            rows::<1>(i, k, n, a, b, bias, c);
+            i += 1;
+        }
+    }
+}
+
+/// Rows `i..i + MR` of `c`: 8 columns at a time, then 4, then one by one.
+#[inline(always)]
+unsafe fn rows<const MR: usize>(
+    i: usize,
+    k: usize,
+    n: usize,
+    a: Strided<'_>,
+    b: &[f32],
+    bias: &[f32],
+    c: &mut [f32],
+) {
+    let a_ptr = a.data.as_ptr().add(i * a.row);
+    let c_ptr = c.as_mut_ptr().add(i * n);
+    let b_ptr = b.as_ptr();
+    let mut j = 0;
+    while j + 8 <= n {
+        let start = [
+            F4::load(bias.as_ptr().add(j)),
+            F4::load(bias.as_ptr().add(j + 4)),
+        ];
+        let mut acc = [start; MR];
+        for p in 0..k {
+            let bp = b_ptr.add(p * n + j);
+            let (b0, b1) = (F4::load(bp), F4::load(bp.add(4)));
+            let ap = a_ptr.add(p * a.col);
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let x = F4::splat(*ap.add(r * a.row));
+                acc[0] = acc[0].mul_add(x, b0);
+                acc[1] = acc[1].mul_add(x, b1);
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            acc[0].store(c_ptr.add(r * n + j));
+            acc[1].store(c_ptr.add(r * n + j + 4));
+        }
+        j += 8;
+    }
+    if j + 4 <= n {
+        let mut acc = [F4::load(bias.as_ptr().add(j)); MR];
+        for p in 0..k {
+            let b0 = F4::load(b_ptr.add(p * n + j));
+            let ap = a_ptr.add(p * a.col);
+            for (r, acc) in acc.iter_mut().enumerate() {
+                *acc = acc.mul_add(F4::splat(*ap.add(r * a.row)), b0);
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            acc.store(c_ptr.add(r * n + j));
+        }
+        j += 4;
+    }
+    while j < n {
+        for r in 0..MR {
+            let mut s = bias[j];
+            for p in 0..k {
+                s += *a_ptr.add(r * a.row + p * a.col) * *b_ptr.add(p * n + j);
+            }
+            *c_ptr.add(r * n + j) = s;
+        }
+        j += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every path of the kernel (4-row and single-row blocks; 8-, 4- and 1-column blocks) on
+    /// row-major, transposed and narrowed operands, with and without a bias.
+    #[test]
+    fn matches_a_naive_product_in_every_layout_and_size() {
+        crate::testing::check_matmul_against_naive();
+    }
+
+    #[test]
+    #[should_panic(expected = "A is too short")]
+    fn refuses_short_operands() {
+        let mut c = vec![0.0; 4];
+        matmul(
+            2,
+            2,
+            2,
+            Strided {
+                data: &[1.0; 3],
+                row: 2,
+                col: 1,
+            },
+            &[1.0; 4],
+            None,
+            &mut c,
+        );
+    }
+}

@@ -1,0 +1,312 @@
+//! Training and what follows it: one run at a time through the engine's run pipeline, with
+//! checkpoints into the browser's storage, then the analysis, reclustering and similar genes.
+
+use std::cell::Cell;
+
+use vrnn_engine::backend;
+use vrnn_engine::burn::tensor::Device;
+use vrnn_engine::run::{Hooks, Trained};
+use vrnn_engine::{AnalysisError, EpochLosses, Run, RunError, Session, Source};
+use vrnn_protocol::{Backend, Compute, EpochReport, Response, TrainSettings};
+use wasm_bindgen::JsValue;
+
+use crate::saved;
+use crate::state::{
+    fail, navigator, now_s, post, yield_to_event_loop, CancelFlag, CurrentRun, Shared,
+};
+
+/// Seconds between checkpoints while training.
+const CHECKPOINT_S: f64 = 5.0;
+
+/// The right to train: one run at a time per worker.
+pub struct Exclusive(Shared);
+
+/// Takes the right to train, or says that a run is already in progress.
+pub fn exclusive(state: &Shared, cancel: &CancelFlag) -> Option<Exclusive> {
+    if state.borrow().running {
+        fail("a training run is already in progress");
+        return None;
+    }
+    cancel.set(false);
+    Some(Exclusive(state.clone()))
+}
+
+impl Exclusive {
+    /// Runs `job` holding the right to train.
+    pub async fn run(self, job: impl std::future::Future<Output = ()>) {
+        self.0.borrow_mut().running = true;
+        job.await;
+        self.0.borrow_mut().running = false;
+    }
+}
+
+/// The device for a run, and a note when the choice differs from the request.
+async fn choose_device(state: &Shared, compute: Compute) -> (Device, Backend, Option<String>) {
+    if compute == Compute::Cpu {
+        return (backend::cpu_device(), Backend::Cpu, None);
+    }
+    let has_webgpu = js_sys::Reflect::get(&navigator(), &JsValue::from_str("gpu"))
+        .map(|g| !g.is_undefined())
+        .unwrap_or(false);
+    if !has_webgpu {
+        return (
+            backend::cpu_device(),
+            Backend::Cpu,
+            Some("this browser offers no WebGPU; using the CPU backend".into()),
+        );
+    }
+    let cached = state.borrow().gpu.clone();
+    let gpu = match cached {
+        Some(r) => r,
+        None => {
+            let r = backend::wgpu_device_async().await;
+            state.borrow_mut().gpu = Some(r.clone());
+            r
+        }
+    };
+    match gpu {
+        Ok(d) => (d, Backend::WebGpu, None),
+        Err(e) => (
+            backend::cpu_device(),
+            Backend::Cpu,
+            Some(format!(
+                "WebGPU could not start ({e}); using the CPU backend"
+            )),
+        ),
+    }
+}
+
+/// A new run on the data set in use.
+pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
+    let Some((dataset, source)) = state.borrow().data.as_ref().map(|d| {
+        let source = Source {
+            name: d.file_name.clone(),
+            cell_type: d.cell_type.clone(),
+            ingest_s: d.read.seconds,
+        };
+        (d.dataset.clone(), source)
+    }) else {
+        return fail("load a CSV file before training");
+    };
+    let (device, backend, note) = choose_device(&state, settings.compute).await;
+    let (run, notice) = match Run::new(&dataset, source, settings, device, backend, now_s) {
+        Ok(r) => r,
+        Err(e @ RunError::TooFewGenes { .. }) => {
+            return fail(format!("{e}: lower \"Clusters (k)\" or keep more genes"));
+        }
+        Err(e) => return fail(e.to_string()),
+    };
+    if let Some(message) = notice {
+        post(&Response::Notice { message });
+    }
+    post(&Response::Started {
+        backend,
+        note,
+        history: vec![],
+    });
+    state.borrow_mut().current = None;
+    drive(&state, &cancel, run, saved::new_run_id()).await;
+}
+
+/// Goes on training the current run (finished, cancelled or reopened) up to `epochs` in all.
+pub async fn resume_current(state: Shared, cancel: CancelFlag, epochs: usize, compute: Compute) {
+    let current = state
+        .borrow()
+        .current
+        .as_ref()
+        .map(|c| (c.session.clone(), c.id.clone()));
+    let Some((s, id)) = current else {
+        return fail("there is no run to continue: train a model or open a session first");
+    };
+    if s.analysis.is_some() && epochs <= s.epochs_done() {
+        return fail(format!(
+            "this run has trained {} epochs: set \"Epochs\" higher to continue it",
+            s.epochs_done()
+        ));
+    }
+    resume(&state, &cancel, s, id, epochs, compute, None).await;
+}
+
+/// Goes on training a session from its weights up to `epochs` in all, then analyses it.
+pub async fn resume(
+    state: &Shared,
+    cancel: &Cell<bool>,
+    s: Session,
+    id: String,
+    epochs: usize,
+    compute: Compute,
+    note: Option<String>,
+) {
+    let (device, backend, device_note) = choose_device(state, compute).await;
+    let per_epoch = s.train_s / s.epochs_done().max(1) as f64;
+    let run = match Run::resume(s, epochs, device, backend, now_s) {
+        Ok(r) => r,
+        Err(e) => return fail(e.to_string()),
+    };
+    post(&Response::Started {
+        backend,
+        note: match (note, device_note) {
+            (Some(a), Some(b)) => Some(format!("{a} {b}")),
+            (a, b) => a.or(b),
+        },
+        history: saved::reports(&run.history, run.settings.epochs, per_epoch),
+    });
+    drive(state, cancel, run, id).await;
+}
+
+/// What the worker does around the engine's training loop: yields so a Cancel is heard,
+/// reports each epoch, keeps a checkpoint every few seconds, and the tests' injected panic.
+struct WorkerHooks<'a> {
+    state: &'a Shared,
+    cancel: &'a Cell<bool>,
+    id: &'a str,
+    last_save: Option<f64>,
+}
+
+impl Hooks for WorkerHooks<'_> {
+    async fn before_batch(&mut self) -> bool {
+        yield_to_event_loop().await;
+        !self.cancel.get()
+    }
+
+    async fn after_epoch(&mut self, run: &Run, e: EpochLosses) {
+        post(&Response::Epoch(EpochReport {
+            epoch: e.epoch,
+            epochs: run.settings.epochs,
+            train_loss: e.train,
+            test_loss: e.test,
+            elapsed: run.train_seconds(),
+        }));
+        let fault = self.state.borrow().fault;
+        if let Some((at, only_on_webgpu)) = fault {
+            if e.epoch == at && (!only_on_webgpu || run.backend == Backend::WebGpu) {
+                self.state.borrow_mut().fault = None;
+                if only_on_webgpu {
+                    panic!("WebGPU device lost (injected by the tests at epoch {at})");
+                }
+                panic!("injected by the tests at epoch {at}");
+            }
+        }
+        let due = self.last_save.is_none_or(|t| now_s() - t >= CHECKPOINT_S);
+        if due && !run.trainer.is_done() {
+            checkpoint(self.state, run, self.id).await;
+            self.last_save = Some(now_s());
+        }
+    }
+}
+
+/// Keeps the run as it stands as the current run and in the browser's storage.
+async fn checkpoint(state: &Shared, run: &Run, id: &str) {
+    let session = run.session().await;
+    set_current(state, id, session);
+    saved::keep(state, false).await;
+}
+
+/// Makes `session` the current run, keeping the storage warning of the same run.
+fn set_current(state: &Shared, id: &str, session: Session) {
+    let mut st = state.borrow_mut();
+    match st.current.as_mut().filter(|c| c.id == id) {
+        Some(c) => {
+            c.session = session;
+            c.similar = None;
+        }
+        None => st.current = Some(CurrentRun::new(id.to_string(), session)),
+    }
+}
+
+/// Trains to the end, keeping a checkpoint every few seconds, then analyses and keeps the
+/// whole session. A Cancel keeps a last checkpoint, from which `Resume` can go on.
+async fn drive(state: &Shared, cancel: &Cell<bool>, mut run: Run, id: String) {
+    let mut hooks = WorkerHooks {
+        state,
+        cancel,
+        id: &id,
+        last_save: None,
+    };
+    if run.train(&mut hooks).await == Trained::Stopped {
+        checkpoint(state, &run, &id).await;
+        return post(&Response::Cancelled {
+            epochs: run.epochs_done(),
+        });
+    }
+    post(&Response::Finished {
+        epochs: run.epochs_done(),
+        seconds: run.train_seconds(),
+    });
+    set_current(state, &id, run.session().await);
+    let result = run
+        .analyse(|p| async move {
+            post(&Response::Progress {
+                label: p.label,
+                fraction: p.fraction,
+            });
+            yield_to_event_loop().await;
+            !cancel.get()
+        })
+        .await
+        .map(|a| a.view());
+    match result {
+        Ok(view) => {
+            post(&Response::Analysed(view));
+            set_current(state, &id, run.session().await);
+            saved::keep(state, true).await;
+        }
+        Err(RunError::Analysis(AnalysisError::Cancelled)) => {
+            saved::keep(state, false).await;
+            post(&Response::Cancelled {
+                epochs: run.epochs_done(),
+            })
+        }
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+/// Clusters the finished analysis again with another k, without retraining.
+pub fn recluster(state: &Shared, k: usize) {
+    let mut st = state.borrow_mut();
+    if st.running {
+        return;
+    }
+    let Some(c) = st.current.as_mut() else {
+        return;
+    };
+    let Some(n) = c.session.analysis.as_ref().map(|a| a.n_genes()) else {
+        return;
+    };
+    if k < 1 || k > n {
+        return fail(format!(
+            "Clusters (k) must be between 1 and the number of genes ({n})"
+        ));
+    }
+    c.session.recluster(k);
+    // Cluster numbers in an earlier similar-genes table would now be stale.
+    c.similar = None;
+    if let Some(a) = &c.session.analysis {
+        post(&Response::Reclustered(a.cluster_view()));
+    }
+    // The kept copy reopens with this clustering.
+    let state = state.clone();
+    wasm_bindgen_futures::spawn_local(async move { saved::keep(&state, true).await });
+}
+
+/// The `n` genes nearest to `gene` in latent space.
+pub fn similar(state: &Shared, gene: &str, n: usize) {
+    let mut st = state.borrow_mut();
+    let Some(c) = st.current.as_mut() else {
+        return;
+    };
+    let Some(a) = c.session.analysis.as_ref() else {
+        return;
+    };
+    match a.similar_named(gene, n) {
+        Ok(genes) => {
+            let query = a.genes[a.gene_index(gene).unwrap_or(0)].clone();
+            post(&Response::Similar {
+                query: query.clone(),
+                genes: genes.clone(),
+            });
+            c.similar = Some((query, genes));
+        }
+        Err(e) => fail(e.to_string()),
+    }
+}

@@ -1,0 +1,183 @@
+//! What the page asks of its worker: every [`Request`] the page sends starts here, from a
+//! control's handler or from a change of state that needs the worker (a new k re-clusters, a
+//! selected gene asks for its similar genes). Each command first sets the state that shows
+//! it was asked (status line, phase), then sends.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use vrnn_protocol::{Request, Response};
+
+use super::browser;
+use super::reducer::{self, Followup};
+use super::state::{AppState, Phase};
+use crate::client::WorkerClient;
+
+/// The page's handle on the worker; `Copy`, so every control's handler takes it by value.
+#[derive(Clone, Copy)]
+pub struct Commands {
+    state: AppState,
+    client: StoredValue<Option<Rc<WorkerClient>>, LocalStorage>,
+}
+
+impl Commands {
+    /// Starts the worker; its responses go through [`reducer::reduce`] into `state`.
+    pub fn start(state: AppState) -> Self {
+        let commands = Self {
+            state,
+            client: StoredValue::new_local(None),
+        };
+        match WorkerClient::start(move |r| commands.receive(r)) {
+            Ok(c) => commands.client.set_value(Some(c)),
+            Err(e) => state.error.set(Some(e)),
+        }
+        commands
+    }
+
+    fn receive(self, response: Response) {
+        for followup in reducer::reduce(&self.state, response) {
+            match followup {
+                Followup::Send(request) => self.send(&request),
+                Followup::Save(download) => browser::save_file(download),
+            }
+        }
+    }
+
+    fn send(self, request: &Request) {
+        self.client.with_value(|c| {
+            if let Some(c) = c {
+                c.send(request)
+            }
+        })
+    }
+
+    /// Clears the alert and the notice before a new action.
+    fn clear_messages(self) {
+        self.state.error.set(None);
+        self.state.notice.set(None);
+    }
+
+    /// Reads a dropped or picked file (a data set or a session), finding its time column.
+    pub fn load_file(self, file: web_sys::File) {
+        self.state.time_options.set(Vec::new());
+        self.load_with(file, None);
+    }
+
+    /// Reads the last file again with this time column (empty: find it again).
+    pub fn choose_time(self, column: String) {
+        if let Some(file) = self.state.last_file.get_value() {
+            self.load_with(file, (!column.is_empty()).then_some(column));
+        }
+    }
+
+    fn load_with(self, file: web_sys::File, time_column: Option<String>) {
+        let s = self.state;
+        let name = file.name();
+        s.error.set(None);
+        s.phase.set(Phase::Loading(name.clone()));
+        s.status.set(format!("Reading {name}…"));
+        self.client.with_value(|c| {
+            if let Some(c) = c {
+                c.send_with_file(
+                    &Request::Load {
+                        file_name: name,
+                        time_column,
+                    },
+                    &file,
+                )
+            }
+        });
+        s.last_file.set_value(Some(file));
+    }
+
+    pub fn load_demo(self) {
+        let s = self.state;
+        s.error.set(None);
+        s.phase.set(Phase::Loading("demo".into()));
+        s.status
+            .set("Generating the demo data (simulated in this tab)…".into());
+        self.send(&Request::LoadDemo);
+    }
+
+    /// Keeps the cells of one cell type (empty: all cells).
+    pub fn choose_cell_type(self, value: String) {
+        self.state.error.set(None);
+        let cell_type = (!value.is_empty()).then_some(value);
+        self.send(&Request::FilterCellType { cell_type });
+    }
+
+    /// Trains a new run with the settings shown.
+    pub fn train(self) {
+        let s = self.state;
+        self.clear_messages();
+        s.status.set("Starting training…".into());
+        s.phase.set(Phase::Training { backend: None });
+        self.send(&Request::Train(s.train_settings()));
+    }
+
+    /// Stops what the worker is doing (reading, training, analysing) at its next step.
+    pub fn cancel(self) {
+        self.send(&Request::Cancel);
+    }
+
+    /// Trains the current run further from its last weights, up to `Epochs` in all.
+    pub fn resume(self) {
+        let s = self.state;
+        self.clear_messages();
+        s.status
+            .set("Going on training from the last weights…".into());
+        s.phase.set(Phase::Training { backend: None });
+        self.send(&Request::Resume {
+            epochs: s.epochs.get_untracked().max(1),
+            compute: s.compute.get_untracked(),
+        });
+    }
+
+    /// Reopens a run kept in this browser.
+    pub fn reopen(self, id: String) {
+        self.clear_messages();
+        self.state
+            .status
+            .set("Reopening the saved analysis…".into());
+        self.send(&Request::OpenSaved { id, resume: None });
+    }
+
+    /// Forgets a run kept in this browser.
+    pub fn delete(self, id: String) {
+        self.send(&Request::DeleteSaved { id });
+    }
+
+    /// Asks for one of the run's files (names from `vrnn_protocol::files`); it comes back as a
+    /// download.
+    pub fn export(self, name: String) {
+        self.send(&Request::Export { name });
+    }
+
+    /// Sends what follows from the state: a new k after training re-clusters the same latents
+    /// (no retraining), and the similar-genes table follows the selected gene, its length and
+    /// the clustering.
+    pub fn follow_state(self) {
+        let s = self.state;
+        Effect::new(move || {
+            let k = s.k.get();
+            let current = s.analysis.with(|a| a.as_ref().map(|a| a.clusters.k));
+            if current.is_some_and(|c| c != k) && k >= 1 && s.phase.get_untracked() == Phase::Done {
+                self.send(&Request::Recluster { k });
+            }
+        });
+        Effect::new(move || {
+            let gene = s.selected.get().and_then(|g| {
+                s.analysis
+                    .with(|a| a.as_ref().and_then(|a| a.genes.get(g).cloned()))
+            });
+            // Tracks the clustering: the table shows cluster numbers.
+            let _ = s
+                .analysis
+                .with(|a| a.as_ref().map(|a| a.clusters.labels.len() + a.clusters.k));
+            let n = s.similar_n.get();
+            if let Some(gene) = gene {
+                self.send(&Request::Similar { gene, n });
+            }
+        });
+    }
+}

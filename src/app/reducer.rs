@@ -1,0 +1,370 @@
+//! The worker's responses, applied to the page's state: [`reduce`] is the one place where a
+//! [`Response`] changes what the page shows. What a response asks beyond the state (a request
+//! back to the worker, a file to save) it returns as [`Followup`]s for the caller to carry
+//! out, so the reducer itself touches neither the worker nor the browser and is tested natively.
+
+use leptos::prelude::*;
+use vrnn_protocol::{
+    defaults, AnalysisView, Backend, Compute, DatasetSummary, EpochReport, Request, Response,
+};
+
+use super::state::{AppState, Phase, SimilarList, StoredRun};
+use crate::format;
+
+/// What the page does after applying a response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Followup {
+    /// Send this request to the worker.
+    Send(Request),
+    /// Save this file through the browser's download.
+    Save(Download),
+}
+
+/// A file the worker sent, to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Download {
+    pub name: String,
+    pub mime: String,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+const READY: &str = "Ready: drop a CSV file to begin.";
+
+/// Applies one response of the worker to the state; returns what the page must do next.
+pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
+    match response {
+        Response::Ready => {
+            if s.phase.get_untracked() == Phase::Starting {
+                s.phase.set(Phase::Idle);
+                s.status.set(READY.into());
+            }
+            let fault = s.fault.get_value();
+            s.fault.set_value(None);
+            return std::iter::once(Request::ListSaved)
+                .chain(fault)
+                .map(Followup::Send)
+                .collect();
+        }
+        Response::SavedRuns(runs) => s.saved.set(runs),
+        Response::Stored {
+            id,
+            epochs,
+            finished,
+        } => s.stored.set(Some(StoredRun {
+            id,
+            epochs,
+            finished,
+        })),
+        Response::Crashed { message } => return crashed(s, &message),
+        Response::Reading {
+            file_name,
+            bytes,
+            total,
+            rows,
+            seconds,
+        } => s
+            .status
+            .set(reading_status(&file_name, bytes, total, rows, seconds)),
+        Response::Loaded(summary) => {
+            s.status.set(loaded_status(&summary));
+            s.genes.set(defaults::gene_count(summary.n_genes));
+            s.time_options.set(
+                std::iter::once(summary.time_column.clone())
+                    .chain(summary.metadata_columns.iter().cloned())
+                    .collect(),
+            );
+            s.summary.set(Some(summary));
+            s.stored.set(None);
+            s.history.set(Vec::new());
+            s.clear_analysis();
+            s.backend.set(None);
+            // The data set a new worker reopens after a crash must not hide the crash's alert.
+            if !s.keep_alert.get_value() {
+                s.error.set(None);
+            }
+            s.keep_alert.set_value(false);
+            s.phase.set(Phase::Idle);
+        }
+        Response::LoadFailed {
+            message,
+            time_candidates,
+            ..
+        } => {
+            if !time_candidates.is_empty() {
+                s.time_options.set(time_candidates);
+            }
+            s.error.set(Some(message));
+            s.phase.set(s.settled_phase());
+            s.status
+                .set("The file was not loaded; the previous data and results are kept.".into());
+        }
+        Response::LoadCancelled { file_name } => {
+            s.phase.set(s.settled_phase());
+            s.status.set(format!(
+                "Reading {file_name} was cancelled; the previous data and results are kept."
+            ));
+        }
+        Response::Notice { message } => s.notice.set(Some(message)),
+        Response::Started {
+            backend,
+            note,
+            history,
+        } => {
+            // The earlier results stay until a run has really started (a refused run, such as
+            // more clusters than genes, keeps them).
+            if history.is_empty() {
+                s.stored.set(None);
+            }
+            s.history.set(history);
+            s.clear_analysis();
+            s.backend.set(Some(backend));
+            if let Some(note) = note {
+                s.notice.update(|n| {
+                    *n = Some(match n.take() {
+                        Some(earlier) => format!("{earlier} {note}"),
+                        None => note,
+                    })
+                });
+            }
+            s.status.set(format!("Training on {}…", backend.label()));
+            s.phase.set(Phase::Training {
+                backend: Some(backend),
+            });
+        }
+        Response::Epoch(e) => {
+            s.status.set(epoch_status(&e, s.backend.get_untracked()));
+            s.history.update(|h| h.push(e));
+        }
+        Response::Finished { epochs, seconds } => {
+            let t = format!(
+                "{epochs} epochs in {} on {} ({:.3} s per epoch)",
+                format::duration(seconds),
+                backend_label(s.backend.get_untracked()),
+                seconds / epochs.max(1) as f64
+            );
+            s.status.set(format!("Trained {t}; analysing…"));
+            s.trained.set(t);
+            s.phase.set(Phase::Analysing);
+        }
+        Response::Progress { label, fraction } => s
+            .status
+            .set(format!("Analysing: {label} ({:.0} %)", fraction * 100.0)),
+        Response::Analysed(view) => {
+            s.status
+                .set(analysed_status(&s.trained.get_untracked(), &view));
+            s.k.set(view.clusters.k);
+            s.selected.set(None);
+            s.similar.set(None);
+            s.analysis.set(Some(view));
+            s.phase.set(Phase::Done);
+        }
+        Response::Reclustered(clusters) => {
+            let n = clusters.k;
+            s.analysis.update(|a| {
+                if let Some(a) = a {
+                    a.clusters = clusters;
+                }
+            });
+            // The similar-genes table shows cluster numbers: it is asked for again (the
+            // commands watch the clustering).
+            s.similar.set(None);
+            s.status.set(format!(
+                "Finished: re-clustered into {n} clusters without retraining."
+            ));
+        }
+        Response::Similar { query, genes } => s.similar.set(Some(SimilarList { query, genes })),
+        Response::File {
+            name,
+            mime,
+            contents,
+        } => {
+            return vec![Followup::Save(Download {
+                name,
+                mime,
+                body: Body::Text(contents),
+            })]
+        }
+        Response::BinaryFile { name, mime, bytes } => {
+            return vec![Followup::Save(Download {
+                name,
+                mime,
+                body: Body::Bytes(bytes),
+            })]
+        }
+        Response::Restored {
+            file_name,
+            history,
+            backend,
+            seconds,
+            epochs_total,
+            analysed,
+        } => {
+            let done = history.len();
+            s.trained.set(format!(
+                "{done} epochs in {} on {}, reopened from {file_name}",
+                format::duration(seconds),
+                backend.label()
+            ));
+            s.backend.set(Some(backend));
+            s.history.set(history);
+            if analysed {
+                s.phase.set(Phase::Analysing);
+            } else {
+                s.epochs.set(epochs_total.max(done + 1));
+                s.status.set(format!(
+                    "Reopened {file_name}: a checkpoint at epoch {done} of {epochs_total}. Press \"Resume\" to go on from there."
+                ));
+                s.phase.set(Phase::Done);
+            }
+        }
+        Response::Cancelled { epochs } => {
+            s.status.set(format!(
+                "Cancelled after {epochs} epochs; the losses so far are kept, and Resume goes on from here."
+            ));
+            s.phase.set(Phase::Done);
+        }
+        Response::Failed { message } => {
+            s.error.set(Some(message));
+            s.status.set("Stopped with an error.".into());
+            s.phase.set(s.settled_phase());
+        }
+    }
+    Vec::new()
+}
+
+/// The worker died and a new one started: reopen the run from its latest stored copy (on the
+/// CPU at once, when WebGPU failed while training), or start over when none was stored.
+fn crashed(s: &AppState, message: &str) -> Vec<Followup> {
+    let on_webgpu = matches!(
+        s.phase.get_untracked(),
+        Phase::Training {
+            backend: Some(Backend::WebGpu)
+        }
+    );
+    let reopen = |id: String, resume: Option<Compute>| {
+        s.keep_alert.set_value(true);
+        vec![Followup::Send(Request::OpenSaved { id, resume })]
+    };
+    match s.stored.get_untracked() {
+        Some(StoredRun {
+            id,
+            epochs,
+            finished: false,
+        }) if on_webgpu => {
+            s.error.set(Some(format!(
+                "WebGPU failed during training ({message}); the run continues on the CPU backend from the checkpoint at epoch {epochs}."
+            )));
+            s.compute.set(Compute::Cpu);
+            reopen(id, Some(Compute::Cpu))
+        }
+        Some(StoredRun {
+            id,
+            epochs,
+            finished,
+        }) => {
+            let advice = if finished {
+                "Nothing was lost.".to_string()
+            } else {
+                format!("The checkpoint at epoch {epochs} is reopened: press \"Resume\" to go on.")
+            };
+            s.error.set(Some(format!(
+                "The analysis worker crashed ({message}); a new one was started. {advice}"
+            )));
+            reopen(id, None)
+        }
+        None => {
+            s.error.set(Some(format!(
+                "The analysis worker crashed ({message}); a new one was started. Load the file again to go on."
+            )));
+            s.summary.set(None);
+            s.history.set(Vec::new());
+            s.analysis.set(None);
+            s.phase.set(Phase::Idle);
+            s.status.set(READY.into());
+            Vec::new()
+        }
+    }
+}
+
+fn backend_label(backend: Option<Backend>) -> &'static str {
+    backend.map(Backend::label).unwrap_or_default()
+}
+
+/// The status line while a file is read.
+fn reading_status(file_name: &str, bytes: f64, total: f64, rows: u64, seconds: f64) -> String {
+    let rate = bytes / seconds.max(1e-3);
+    let eta = (total - bytes).max(0.0) / rate.max(1.0);
+    format!(
+        "Reading {file_name}: {} of {} ({:.0} %) · {} rows · {:.1} MB/s · {} rows/s · ETA {}",
+        format::bytes(bytes),
+        format::bytes(total),
+        100.0 * bytes / total.max(1.0),
+        format::count(rows as f64),
+        rate / 1e6,
+        format::count(rows as f64 / seconds.max(1e-3)),
+        format::duration(eta)
+    )
+}
+
+/// The status line once a data set has loaded.
+fn loaded_status(s: &DatasetSummary) -> String {
+    let of_type = s
+        .cell_type
+        .as_ref()
+        .map(|t| format!(" of type {t}"))
+        .unwrap_or_default();
+    let read = if s.read.seconds > 0.0 {
+        format!(
+            " Read {} in {} ({:.1} MB/s).",
+            format::bytes(s.read.bytes),
+            format::duration(s.read.seconds),
+            s.read.bytes / 1e6 / s.read.seconds
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Loaded {}: {} cells{of_type}, {} genes, {} time points.{read}",
+        s.file_name,
+        s.n_cells,
+        s.n_genes,
+        s.times.len()
+    )
+}
+
+/// The status line after each epoch.
+fn epoch_status(e: &EpochReport, backend: Option<Backend>) -> String {
+    format!(
+        "Epoch {}/{} · train loss {:.4} · test loss {:.4} · ETA {} · {}",
+        e.epoch,
+        e.epochs,
+        e.train_loss,
+        e.test_loss,
+        format::duration(format::eta(e.epoch, e.epochs, e.elapsed)),
+        backend_label(backend)
+    )
+}
+
+/// The status line once the analysis is in (it contains `Finished`, which the tests await).
+fn analysed_status(trained: &str, view: &AnalysisView) -> String {
+    let t = &view.timings;
+    format!(
+        "Finished: {trained} · {} clusters of {} genes · analysis {} (latent summary {}, k choice {}, clustering {}, UMAP {}).",
+        view.clusters.k,
+        view.genes.len(),
+        format::duration(t.latent_s + t.k_choice_s + t.cluster_s + t.umap_s),
+        format::duration(t.latent_s),
+        format::duration(t.k_choice_s),
+        format::duration(t.cluster_s),
+        format::duration(t.umap_s),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+//! The reducer's tests: each response, applied to a fresh page, and what it leaves.
+
+use super::*;
+use crate::app::state::UrlSettings;
+use vrnn_protocol::{AnalysisTimings, ClusterView};
+
+fn page() -> AppState {
+    AppState::new(UrlSettings::default())
+}
+
+fn epoch(epoch: usize) -> EpochReport {
+    EpochReport {
+        epoch,
+        epochs: 4,
+        train_loss: 1.5,
+        test_loss: 2.25,
+        elapsed: epoch as f64,
+    }
+}
+
+fn analysis(k: usize) -> AnalysisView {
+    AnalysisView {
+        genes: vec!["IRF1".into(), "CXCL9".into()],
+        times: vec![0.0, 1.0],
+        means: vec![0.0; 4],
+        recon: vec![0.0; 4],
+        latent_summary: "Posterior mean".into(),
+        latent_dim: 2,
+        clusters: ClusterView {
+            k,
+            labels: vec![1, k],
+            shown: vec![vec![]; k],
+        },
+        k_choice: vec![],
+        umap: vec![[0.0, 0.0]; 2],
+        timings: AnalysisTimings::default(),
+    }
+}
+
+fn summary(n_genes: usize) -> DatasetSummary {
+    DatasetSummary {
+        file_name: "cells.csv".into(),
+        n_cells: 60,
+        n_genes,
+        time_column: "Time".into(),
+        metadata_columns: vec!["Cell_ID".into()],
+        times: vec![0.0, 3.0],
+        cells_per_time: vec![30, 30],
+        ..DatasetSummary::default()
+    }
+}
+
+fn started(s: &AppState, backend: Backend) {
+    reduce(
+        s,
+        Response::Started {
+            backend,
+            note: None,
+            history: vec![],
+        },
+    );
+}
+
+#[test]
+fn ready_lists_saved_runs_and_sends_the_url_fault_once() {
+    let fault = Request::InjectPanic {
+        at_epoch: 2,
+        only_on_webgpu: false,
+    };
+    let s = AppState::new(UrlSettings {
+        fault: Some(fault.clone()),
+        ..UrlSettings::default()
+    });
+    assert_eq!(
+        reduce(&s, Response::Ready),
+        [Followup::Send(Request::ListSaved), Followup::Send(fault)]
+    );
+    assert_eq!(s.phase.get_untracked(), Phase::Idle);
+    assert_eq!(s.status.get_untracked(), READY);
+    // A restarted worker says Ready again: the fault is not sent twice.
+    assert_eq!(
+        reduce(&s, Response::Ready),
+        [Followup::Send(Request::ListSaved)]
+    );
+}
+
+#[test]
+fn a_loaded_data_set_replaces_the_run_and_proposes_its_gene_count() {
+    let s = page();
+    s.history.set(vec![epoch(1)]);
+    s.analysis.set(Some(analysis(2)));
+    s.error.set(Some("old".into()));
+    reduce(&s, Response::Loaded(summary(5000)));
+    assert_eq!(s.genes.get_untracked(), defaults::MAX_GENES);
+    assert_eq!(s.time_options.get_untracked(), ["Time", "Cell_ID"]);
+    assert!(s.history.get_untracked().is_empty());
+    assert!(s.analysis.get_untracked().is_none());
+    assert!(s.error.get_untracked().is_none());
+    assert_eq!(s.phase.get_untracked(), Phase::Idle);
+    assert_eq!(
+        s.status.get_untracked(),
+        "Loaded cells.csv: 60 cells, 5000 genes, 2 time points."
+    );
+    reduce(&s, Response::Loaded(summary(300)));
+    assert_eq!(s.genes.get_untracked(), 300);
+}
+
+#[test]
+fn a_failed_load_keeps_the_previous_run() {
+    let s = page();
+    s.history.set(vec![epoch(1)]);
+    s.phase.set(Phase::Loading("bad.csv".into()));
+    reduce(
+        &s,
+        Response::LoadFailed {
+            file_name: "bad.csv".into(),
+            message: "bad.csv: no time column".into(),
+            time_candidates: vec!["t".into()],
+        },
+    );
+    assert_eq!(s.phase.get_untracked(), Phase::Done);
+    assert_eq!(s.time_options.get_untracked(), ["t"]);
+    assert_eq!(
+        s.error.get_untracked().as_deref(),
+        Some("bad.csv: no time column")
+    );
+}
+
+#[test]
+fn training_reports_its_backend_by_label() {
+    let s = page();
+    started(&s, Backend::WebGpu);
+    assert_eq!(s.status.get_untracked(), "Training on WebGPU…");
+    assert_eq!(
+        s.phase.get_untracked(),
+        Phase::Training {
+            backend: Some(Backend::WebGpu)
+        }
+    );
+    reduce(&s, Response::Epoch(epoch(1)));
+    assert_eq!(
+        s.status.get_untracked(),
+        "Epoch 1/4 · train loss 1.5000 · test loss 2.2500 · ETA 3.0 s · WebGPU"
+    );
+    reduce(
+        &s,
+        Response::Finished {
+            epochs: 4,
+            seconds: 2.0,
+        },
+    );
+    assert_eq!(
+        s.trained.get_untracked(),
+        "4 epochs in 2.0 s on WebGPU (0.500 s per epoch)"
+    );
+    reduce(&s, Response::Analysed(analysis(3)));
+    assert_eq!(s.k.get_untracked(), 3);
+    assert_eq!(s.phase.get_untracked(), Phase::Done);
+    assert!(s.status.get_untracked().starts_with(
+        "Finished: 4 epochs in 2.0 s on WebGPU (0.500 s per epoch) · 3 clusters of 2 genes"
+    ));
+}
+
+#[test]
+fn started_notes_add_to_the_notice() {
+    let s = page();
+    s.notice.set(Some("12 genes never vary.".into()));
+    reduce(
+        &s,
+        Response::Started {
+            backend: Backend::Cpu,
+            note: Some("No WebGPU adapter.".into()),
+            history: vec![],
+        },
+    );
+    assert_eq!(
+        s.notice.get_untracked().as_deref(),
+        Some("12 genes never vary. No WebGPU adapter.")
+    );
+}
+
+#[test]
+fn a_webgpu_crash_resumes_the_checkpoint_on_the_cpu() {
+    let s = page();
+    started(&s, Backend::WebGpu);
+    reduce(
+        &s,
+        Response::Stored {
+            id: "run-1".into(),
+            epochs: 7,
+            finished: false,
+        },
+    );
+    let out = reduce(
+        &s,
+        Response::Crashed {
+            message: "device lost".into(),
+        },
+    );
+    assert_eq!(
+        out,
+        [Followup::Send(Request::OpenSaved {
+            id: "run-1".into(),
+            resume: Some(Compute::Cpu),
+        })]
+    );
+    assert_eq!(s.compute.get_untracked(), Compute::Cpu);
+    assert!(s.error.get_untracked().unwrap().contains("epoch 7"));
+    // The reopened data set keeps the alert once.
+    reduce(&s, Response::Loaded(summary(10)));
+    assert!(s.error.get_untracked().is_some());
+    reduce(&s, Response::Loaded(summary(10)));
+    assert!(s.error.get_untracked().is_none());
+}
+
+#[test]
+fn a_cpu_crash_reopens_the_checkpoint_without_resuming() {
+    let s = page();
+    started(&s, Backend::Cpu);
+    s.stored.set(Some(StoredRun {
+        id: "run-2".into(),
+        epochs: 3,
+        finished: false,
+    }));
+    let out = reduce(
+        &s,
+        Response::Crashed {
+            message: "panic".into(),
+        },
+    );
+    assert_eq!(
+        out,
+        [Followup::Send(Request::OpenSaved {
+            id: "run-2".into(),
+            resume: None,
+        })]
+    );
+    assert_eq!(s.compute.get_untracked(), Compute::Auto);
+}
+
+#[test]
+fn a_crash_with_nothing_stored_starts_over() {
+    let s = page();
+    s.summary.set(Some(summary(10)));
+    started(&s, Backend::Cpu);
+    let out = reduce(
+        &s,
+        Response::Crashed {
+            message: "panic".into(),
+        },
+    );
+    assert!(out.is_empty());
+    assert!(s.summary.get_untracked().is_none());
+    assert_eq!(s.phase.get_untracked(), Phase::Idle);
+    assert!(s
+        .error
+        .get_untracked()
+        .unwrap()
+        .contains("Load the file again"));
+}
+
+#[test]
+fn a_reopened_checkpoint_asks_for_at_least_one_more_epoch() {
+    let s = page();
+    reduce(
+        &s,
+        Response::Restored {
+            file_name: "cells.vrnn".into(),
+            history: vec![epoch(1), epoch(2)],
+            backend: Backend::Cpu,
+            seconds: 1.0,
+            epochs_total: 2,
+            analysed: false,
+        },
+    );
+    assert_eq!(s.epochs.get_untracked(), 3);
+    assert_eq!(s.backend.get_untracked(), Some(Backend::Cpu));
+    assert_eq!(s.phase.get_untracked(), Phase::Done);
+    assert_eq!(
+        s.trained.get_untracked(),
+        "2 epochs in 1.0 s on CPU, reopened from cells.vrnn"
+    );
+}
+
+#[test]
+fn reclustering_replaces_the_clusters_and_drops_the_similar_table() {
+    let s = page();
+    s.analysis.set(Some(analysis(2)));
+    s.similar.set(Some(SimilarList {
+        query: "IRF1".into(),
+        genes: vec![],
+    }));
+    reduce(
+        &s,
+        Response::Reclustered(ClusterView {
+            k: 4,
+            labels: vec![4, 1],
+            shown: vec![vec![]; 4],
+        }),
+    );
+    assert_eq!(s.analysis.get_untracked().unwrap().clusters.k, 4);
+    assert!(s.similar.get_untracked().is_none());
+}
+
+#[test]
+fn files_are_handed_back_to_save() {
+    let s = page();
+    let out = reduce(
+        &s,
+        Response::File {
+            name: "clusters.csv".into(),
+            mime: "text/csv".into(),
+            contents: "gene,cluster\n".into(),
+        },
+    );
+    assert_eq!(
+        out,
+        [Followup::Save(Download {
+            name: "clusters.csv".into(),
+            mime: "text/csv".into(),
+            body: Body::Text("gene,cluster\n".into()),
+        })]
+    );
+}
+
+#[test]
+fn reading_status_shows_progress_and_rates() {
+    assert_eq!(
+        reading_status("big.csv", 50e6, 100e6, 10_000, 2.0),
+        "Reading big.csv: 50 MB of 100 MB (50 %) · 10,000 rows · 25.0 MB/s · 5,000 rows/s · ETA 2.0 s"
+    );
+}

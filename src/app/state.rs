@@ -1,0 +1,269 @@
+//! Everything the page shows or remembers, in one [`AppState`] of signals: where the page is
+//! in its life cycle, the data set, the settings, and the current run with its analysis.
+//!
+//! The worker's responses change it ([`super::reducer`]), the controls change the settings, and
+//! [`super::commands`] reads it to build requests. It is `Copy`, so every component and closure
+//! takes it by value.
+
+use leptos::prelude::*;
+use vrnn_protocol::{
+    defaults, AnalysisView, Backend, Compute, DatasetSummary, EpochReport, LatentSummary, Preset,
+    Request, SavedRun, SimilarGene, TrainSettings,
+};
+
+use crate::genes;
+
+/// Where the page is in its life cycle; drives the status line and which buttons work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Starting,
+    Idle,
+    Loading(String),
+    /// Training, on this backend once the worker has said which (`None` while it starts).
+    Training {
+        backend: Option<Backend>,
+    },
+    Analysing,
+    Done,
+}
+
+/// The latest copy of the current run kept in the browser's storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRun {
+    pub id: String,
+    /// The epochs it holds.
+    pub epochs: usize,
+    /// Trained and analysed; otherwise a checkpoint.
+    pub finished: bool,
+}
+
+/// The genes nearest to a queried gene in latent space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimilarList {
+    pub query: String,
+    pub genes: Vec<SimilarGene>,
+}
+
+/// What the page's URL asks for (`?backend=cpu|webgpu&epochs=N`, `?inject-panic=N`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UrlSettings {
+    pub compute: Option<Compute>,
+    pub epochs: Option<usize>,
+    /// A testing aid sent to the worker once it is ready.
+    pub fault: Option<Request>,
+}
+
+/// The page's state: signals and stored values, created once by [`AppState::new`].
+#[derive(Clone, Copy)]
+pub struct AppState {
+    // The page's life cycle and what it tells the user.
+    pub phase: RwSignal<Phase>,
+    /// The status line (`role=status`).
+    pub status: RwSignal<String>,
+    /// The alert (`role=alert`).
+    pub error: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<String>>,
+    /// Keeps the alert over the `Loaded` that follows (a crash's alert while a new worker
+    /// reopens the run).
+    pub keep_alert: StoredValue<bool>,
+    /// A testing aid from the URL, sent once when the worker is ready.
+    pub fault: StoredValue<Option<Request>>,
+
+    // The data set.
+    pub summary: RwSignal<Option<DatasetSummary>>,
+    /// Columns the user may name as time.
+    pub time_options: RwSignal<Vec<String>>,
+    /// The last file loaded, to read it again with another time column.
+    pub last_file: StoredValue<Option<web_sys::File>, LocalStorage>,
+
+    // The settings of the next run.
+    pub preset: RwSignal<Preset>,
+    pub epochs: RwSignal<usize>,
+    /// Epochs given in the URL: a preset change keeps them.
+    pub url_epochs: Option<usize>,
+    pub seed: RwSignal<u64>,
+    pub compute: RwSignal<Compute>,
+    pub k: RwSignal<usize>,
+    pub genes: RwSignal<usize>,
+    pub batch_size: RwSignal<usize>,
+    /// `None`: the preset's own latent summary.
+    pub latent: RwSignal<Option<LatentSummary>>,
+    /// The genes of interest as typed.
+    pub goi_text: RwSignal<String>,
+    /// Genes listed per similar-genes query.
+    pub similar_n: RwSignal<usize>,
+
+    // The current run.
+    /// The backend the run trains (or trained) on.
+    pub backend: RwSignal<Option<Backend>>,
+    pub history: RwSignal<Vec<EpochReport>>,
+    /// How the run was trained, for the final status line.
+    pub trained: RwSignal<String>,
+    pub analysis: RwSignal<Option<AnalysisView>>,
+    /// The gene chosen in the search or on the UMAP (its row in the analysis).
+    pub selected: RwSignal<Option<usize>>,
+    pub similar: RwSignal<Option<SimilarList>>,
+    /// The latest copy of this run in the browser's storage.
+    pub stored: RwSignal<Option<StoredRun>>,
+    /// Every run kept in this browser.
+    pub saved: RwSignal<Vec<SavedRun>>,
+}
+
+impl AppState {
+    /// A new page: the shared defaults, overridden by the URL.
+    pub fn new(url: UrlSettings) -> Self {
+        let d = TrainSettings::default();
+        Self {
+            phase: RwSignal::new(Phase::Starting),
+            status: RwSignal::new("Starting the analysis worker…".into()),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            keep_alert: StoredValue::new(false),
+            fault: StoredValue::new(url.fault),
+            summary: RwSignal::new(None),
+            time_options: RwSignal::new(Vec::new()),
+            last_file: StoredValue::new_local(None),
+            preset: RwSignal::new(d.preset),
+            epochs: RwSignal::new(url.epochs.unwrap_or(d.epochs)),
+            url_epochs: url.epochs,
+            seed: RwSignal::new(d.seed),
+            compute: RwSignal::new(url.compute.unwrap_or(d.compute)),
+            k: RwSignal::new(d.k),
+            genes: RwSignal::new(defaults::MAX_GENES),
+            batch_size: RwSignal::new(d.batch_size()),
+            latent: RwSignal::new(d.latent),
+            goi_text: RwSignal::new(defaults::genes_of_interest_text()),
+            similar_n: RwSignal::new(defaults::SIMILAR_N),
+            backend: RwSignal::new(None),
+            history: RwSignal::new(Vec::new()),
+            trained: RwSignal::new(String::new()),
+            analysis: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            similar: RwSignal::new(None),
+            stored: RwSignal::new(None),
+            saved: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// The settings of a new run, as the controls show them.
+    pub fn train_settings(&self) -> TrainSettings {
+        TrainSettings {
+            epochs: self.epochs.get_untracked().max(1),
+            seed: self.seed.get_untracked(),
+            compute: self.compute.get_untracked(),
+            k: self.k.get_untracked().max(1),
+            preset: self.preset.get_untracked(),
+            latent: self.latent.get_untracked(),
+            genes: Some(self.genes.get_untracked().max(1)),
+            keep: self
+                .goi_text
+                .with_untracked(|t| genes::split_list(t).map(String::from).collect()),
+            batch_size: Some(self.batch_size.get_untracked().max(1)),
+            ..TrainSettings::default()
+        }
+    }
+
+    /// Chooses a preset: its default epochs follow, unless the URL gave epochs.
+    pub fn choose_preset(&self, preset: Preset) {
+        self.preset.set(preset);
+        if self.url_epochs.is_none() {
+            self.epochs.set(preset.default_epochs());
+        }
+    }
+
+    /// Where the page is after a load that did not happen: back to where it was.
+    pub fn settled_phase(&self) -> Phase {
+        if self.history.with_untracked(|h| h.is_empty()) {
+            Phase::Idle
+        } else {
+            Phase::Done
+        }
+    }
+
+    /// Forgets the analysis and everything chosen in it.
+    pub fn clear_analysis(&self) {
+        self.analysis.set(None);
+        self.selected.set(None);
+        self.similar.set(None);
+    }
+
+    /// Reading a file, training or analysing (tracked).
+    pub fn busy(&self) -> bool {
+        matches!(
+            self.phase.get(),
+            Phase::Loading(_) | Phase::Training { .. } | Phase::Analysing
+        )
+    }
+
+    /// `Train` works: a data set is loaded and nothing runs (tracked).
+    pub fn can_train(&self) -> bool {
+        self.summary.with(|s| s.is_some()) && matches!(self.phase.get(), Phase::Idle | Phase::Done)
+    }
+
+    /// `Resume` works: a run with trained epochs is at rest (tracked).
+    pub fn can_resume(&self) -> bool {
+        self.phase.get() == Phase::Done && self.history.with(|h| !h.is_empty())
+    }
+
+    /// The title of every time axis: the data set's time column (tracked).
+    pub fn time_title(&self) -> String {
+        self.summary.with(|s| {
+            s.as_ref()
+                .map(|s| s.time_column.clone())
+                .unwrap_or_else(|| "time".into())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_page_starts_from_the_shared_defaults() {
+        let s = AppState::new(UrlSettings::default());
+        let d = TrainSettings::default();
+        assert_eq!(s.epochs.get_untracked(), Preset::default().default_epochs());
+        assert_eq!(s.seed.get_untracked(), defaults::SEED);
+        assert_eq!(s.k.get_untracked(), defaults::K);
+        assert_eq!(s.batch_size.get_untracked(), defaults::BATCH_SIZE);
+        assert_eq!(s.genes.get_untracked(), defaults::MAX_GENES);
+        assert_eq!(s.goi_text.get_untracked(), "IRF1, CXCL9, CXCL10");
+        // Untouched controls ask for the defaults, spelled out.
+        assert_eq!(
+            s.train_settings(),
+            TrainSettings {
+                genes: Some(defaults::MAX_GENES),
+                batch_size: Some(defaults::BATCH_SIZE),
+                ..d
+            }
+        );
+    }
+
+    #[test]
+    fn url_epochs_survive_a_preset_change() {
+        let s = AppState::new(UrlSettings {
+            compute: Some(Compute::Cpu),
+            epochs: Some(3),
+            fault: None,
+        });
+        assert_eq!(s.compute.get_untracked(), Compute::Cpu);
+        s.choose_preset(Preset::Reference);
+        assert_eq!(s.epochs.get_untracked(), 3);
+
+        let s = AppState::new(UrlSettings::default());
+        s.choose_preset(Preset::Reference);
+        assert_eq!(s.epochs.get_untracked(), Preset::Reference.default_epochs());
+    }
+
+    #[test]
+    fn settings_are_raised_to_their_minimum_and_genes_split() {
+        let s = AppState::new(UrlSettings::default());
+        s.epochs.set(0);
+        s.k.set(0);
+        s.goi_text.set("STAT1;  IRF1".into());
+        let t = s.train_settings();
+        assert_eq!((t.epochs, t.k), (1, 1));
+        assert_eq!(t.keep, ["STAT1", "IRF1"]);
+    }
+}

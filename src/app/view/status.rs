@@ -1,0 +1,72 @@
+//! What the page says while it works: the alert and the notice, the status line with the
+//! compute in use, and the loss plot that follows training epoch by epoch.
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use crate::app::state::{AppState, Phase};
+use crate::plots;
+
+/// The alert (`role=alert`, errors) and the notice (what the user should know).
+#[component]
+pub fn Messages(state: AppState) -> impl IntoView {
+    let (error, notice) = (state.error, state.notice);
+    view! {
+        <Show when=move || error.get().is_some()>
+            <div class="alert" role="alert">{move || error.get().unwrap_or_default()}</div>
+        </Show>
+        <Show when=move || notice.get().is_some()>
+            <p class="notice">{move || notice.get().unwrap_or_default()}</p>
+        </Show>
+    }
+}
+
+/// The status line (`role=status`) and the compute in use.
+#[component]
+pub fn StatusLine(state: AppState) -> impl IntoView {
+    view! {
+        <p class="status" role="status" aria-live="polite">{move || state.status.get()}</p>
+        <p class="backend">
+            {move || {
+                state
+                    .backend
+                    .get()
+                    .map(|b| format!("Compute in use: {}", b.label()))
+                    .unwrap_or_default()
+            }}
+        </p>
+    }
+}
+
+/// Train and test loss per epoch (`data-plot="loss"`).
+#[component]
+pub fn LossPlot(state: AppState) -> impl IntoView {
+    let history = state.history;
+    // While training, the loss plot redraws at most five times a second: a small data set
+    // trains hundreds of epochs a second, and redrawing after each would hold up the page.
+    // Once training stops it draws at once, so the final plot is never late.
+    let draw_pending = StoredValue::new(false);
+    Effect::new(move || {
+        history.track();
+        if !matches!(state.phase.get(), Phase::Training { .. }) {
+            plots::draw("plot-loss", plots::loss_plot(&history.get_untracked()));
+            return;
+        }
+        if draw_pending.get_value() {
+            return;
+        }
+        draw_pending.set_value(true);
+        let draw = Closure::once_into_js(move || {
+            draw_pending.set_value(false);
+            plots::draw("plot-loss", plots::loss_plot(&history.get_untracked()));
+        });
+        let _ = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(draw.unchecked_ref(), 200);
+    });
+    view! {
+        <section class="plots">
+            <div id="plot-loss" class="plot" data-plot="loss"></div>
+        </section>
+    }
+}
