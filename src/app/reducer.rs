@@ -73,10 +73,10 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             .set(reading_status(&file_name, bytes, total, rows, seconds)),
         Response::Loaded(summary) => {
             s.status.set(loaded_status(&summary));
-            s.genes.set(defaults::gene_count(summary.n_genes));
+            s.genes.set(defaults::gene_count(summary.shape.n_genes));
             s.time_options.set(
-                std::iter::once(summary.time_column.clone())
-                    .chain(summary.metadata_columns.iter().cloned())
+                std::iter::once(summary.shape.time_column.clone())
+                    .chain(summary.shape.metadata_columns.iter().cloned())
                     .collect(),
             );
             s.summary.set(Some(summary));
@@ -332,9 +332,9 @@ fn loaded_status(s: &DatasetSummary) -> String {
     format!(
         "Loaded {}: {} cells{of_type}, {} genes, {} time points.{read}",
         s.file_name,
-        s.n_cells,
-        s.n_genes,
-        s.times.len()
+        s.shape.n_cells,
+        s.shape.n_genes,
+        s.shape.times.len()
     )
 }
 

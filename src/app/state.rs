@@ -209,7 +209,7 @@ impl AppState {
     pub fn time_title(&self) -> String {
         self.summary.with(|s| {
             s.as_ref()
-                .map(|s| s.time_column.clone())
+                .map(|s| s.shape.time_column.clone())
                 .unwrap_or_else(|| "time".into())
         })
     }

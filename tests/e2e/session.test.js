@@ -1,10 +1,11 @@
 // End to end: `Download session` saves the whole analysis as one file; after a reload, opening
 // that file (no CSV, no training) brings back every plot with identical cluster assignments.
-// A session from a newer app version gets an alert saying so.
+// A session from a newer app version gets an alert saying so; one of format version 1 opens.
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const path = require('node:path');
 const zlib = require('node:zlib');
 const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
 
@@ -56,8 +57,19 @@ test('a saved session reopens after a reload with every plot and identical clust
   await dropFile(page, 'future.vrnn', newer);
   const alert = page.getByRole('alert').filter({ hasText: 'future.vrnn' });
   await alert.waitFor({ timeout: 60_000 });
-  assert.match(await alert.textContent(), /format version 99, newer than this app reads \(1\)/);
+  assert.match(await alert.textContent(), /format version 99, newer than this app reads \(2\)/);
   assert.deepEqual(await plotCounts(page), plotsBefore);
+
+  // A session of format version 1 (written before sessions had their own schema) is migrated
+  // as it opens, and gives the clusters the version 1 CLI wrote beside it.
+  const fixtures = path.join(__dirname, '..', '..', 'crates', 'engine', 'tests', 'fixtures');
+  await dropFile(page, 'session-v1.vrnn', fs.readFileSync(path.join(fixtures, 'session-v1.vrnn')));
+  await status.filter({ hasText: /reopened from session-v1\.vrnn · 3 clusters of 20 genes/ })
+    .waitFor({ timeout: 60_000 });
+  assert.equal(
+    (await downloadText(page, 'Download clusters CSV')).bytes.toString(),
+    fs.readFileSync(path.join(fixtures, 'session-v1-clusters.csv'), 'utf8'),
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -109,6 +109,10 @@ test('while the worker trains, frames keep coming and a key press is answered at
   await page.getByRole('button', { name: 'Train' }).click();
   const status = page.getByRole('status');
   await status.filter({ hasText: /Epoch \d+\/100000/ }).waitFor({ timeout: 120_000 });
+  // From the loss plot's first drawing on (Plotly builds the plot then, once): the steady
+  // state of a long run.
+  await page.waitForFunction(() => (document.querySelector('[data-plot="loss"]').data || []).length > 0,
+    null, { timeout: 60_000 });
   const epoch = async () => Number((await status.textContent()).match(/Epoch (\d+)\/100000/)[1]);
   const firstEpoch = await epoch();
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub use vrnn_types::{
     defaults, files, time_label, AnalysisTimings, AnalysisView, Backend, ClusterView, Compute,
-    KChoicePoint, LatentSummary, Preset, SimilarGene, TrainSettings,
+    DatasetShape, KChoicePoint, LatentSummary, Preset, SimilarGene, TrainSettings,
 };
 
 /// Page → worker.
@@ -78,12 +78,8 @@ pub struct SavedRun {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DatasetSummary {
     pub file_name: String,
-    pub n_cells: u64,
-    pub n_genes: usize,
-    pub time_column: String,
-    pub metadata_columns: Vec<String>,
-    pub times: Vec<f64>,
-    pub cells_per_time: Vec<u64>,
+    #[serde(flatten)]
+    pub shape: DatasetShape,
     /// The column cell types come from, when one was recognised.
     #[serde(default)]
     pub cell_type_column: Option<String>,

@@ -13,7 +13,9 @@ mod settings;
 mod view;
 
 pub use settings::{Backend, Compute, LatentSummary, Preset, TrainSettings};
-pub use view::{AnalysisTimings, AnalysisView, ClusterView, KChoicePoint, SimilarGene};
+pub use view::{
+    AnalysisTimings, AnalysisView, ClusterView, DatasetShape, KChoicePoint, SimilarGene,
+};
 
 /// Formats a time value as users write it: `0`, `3`, `24`, `0.5` (no spurious `.0`). Shared by
 /// the page, the worker and the exports so every view labels times identically.

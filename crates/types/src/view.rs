@@ -2,6 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The shape of a data set as read: what the page's summary and `run.json` both report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DatasetShape {
+    pub n_cells: u64,
+    pub n_genes: usize,
+    pub time_column: String,
+    pub metadata_columns: Vec<String>,
+    pub times: Vec<f64>,
+    pub cells_per_time: Vec<u64>,
+}
+
 /// One point of the k-choice plot.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct KChoicePoint {

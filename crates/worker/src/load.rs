@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use vrnn_engine::ingest::{ingest, Ingest, Tally};
-use vrnn_engine::session;
 use vrnn_engine::simulate::{simulate, SimulationConfig};
+use vrnn_engine::{export, session};
 use vrnn_engine::{Dataset, IngestError, IngestOptions, Session};
 use vrnn_protocol::{CellTypeCount, DatasetSummary, ReadStats, Response};
 use wasm_bindgen::JsCast;
@@ -28,12 +28,7 @@ pub fn summary(data: &Data) -> DatasetSummary {
     let tally = data.tally.as_deref();
     DatasetSummary {
         file_name: data.file_name.clone(),
-        n_cells: d.n_cells,
-        n_genes: d.n_genes(),
-        time_column: d.time_column.clone(),
-        metadata_columns: d.metadata_columns.clone(),
-        times: d.times.clone(),
-        cells_per_time: d.cells_per_time.clone(),
+        shape: export::shape(d),
         cell_type_column: tally.and_then(|t| t.cell_type_column.clone()),
         cell_types: tally
             .map(|t| {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::app::state::UrlSettings;
-use vrnn_protocol::{AnalysisTimings, ClusterView};
+use vrnn_protocol::{AnalysisTimings, ClusterView, DatasetShape};
 
 fn page() -> AppState {
     AppState::new(UrlSettings::default())
@@ -40,12 +40,14 @@ fn analysis(k: usize) -> AnalysisView {
 fn summary(n_genes: usize) -> DatasetSummary {
     DatasetSummary {
         file_name: "cells.csv".into(),
-        n_cells: 60,
-        n_genes,
-        time_column: "Time".into(),
-        metadata_columns: vec!["Cell_ID".into()],
-        times: vec![0.0, 3.0],
-        cells_per_time: vec![30, 30],
+        shape: DatasetShape {
+            n_cells: 60,
+            n_genes,
+            time_column: "Time".into(),
+            metadata_columns: vec!["Cell_ID".into()],
+            times: vec![0.0, 3.0],
+            cells_per_time: vec![30, 30],
+        },
         ..DatasetSummary::default()
     }
 }

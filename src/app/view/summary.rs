@@ -16,20 +16,21 @@ pub fn DataSummary(state: AppState) -> impl IntoView {
 #[component]
 fn Summary(s: DatasetSummary) -> impl IntoView {
     let times = s
+        .shape
         .times
         .iter()
-        .zip(&s.cells_per_time)
+        .zip(&s.shape.cells_per_time)
         .map(|(t, n)| format!("{} ({n} cells)", vrnn_protocol::time_label(*t)))
         .collect::<Vec<_>>()
         .join(", ");
-    let meta = if s.metadata_columns.is_empty() {
+    let meta = if s.shape.metadata_columns.is_empty() {
         "none".to_string()
     } else {
-        s.metadata_columns.join(", ")
+        s.shape.metadata_columns.join(", ")
     };
     let cells = match &s.cell_type {
-        Some(t) => format!("{} of type {t}", s.n_cells),
-        None => s.n_cells.to_string(),
+        Some(t) => format!("{} of type {t}", s.shape.n_cells),
+        None => s.shape.n_cells.to_string(),
     };
     let types = match &s.cell_type_column {
         Some(c) => format!("{} (column {c})", s.cell_types.len()),
@@ -50,9 +51,9 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
                 <dt>"Cell types"</dt>
                 <dd>{types}</dd>
                 <dt>"Genes"</dt>
-                <dd>{s.n_genes}</dd>
+                <dd>{s.shape.n_genes}</dd>
                 <dt>"Time column"</dt>
-                <dd>{s.time_column}</dd>
+                <dd>{s.shape.time_column}</dd>
                 <dt>"Time points"</dt>
                 <dd>{times}</dd>
                 <dt>"Metadata columns"</dt>
@@ -73,7 +74,7 @@ pub fn TimeColumn(state: AppState, commands: Commands) -> impl IntoView {
                 <select on:change=move |ev| commands.choose_time(event_target_value(&ev))>
                     <option value="">"Choose…"</option>
                     {move || {
-                        let current = summary.with(|s| s.as_ref().map(|s| s.time_column.clone()));
+                        let current = summary.with(|s| s.as_ref().map(|s| s.shape.time_column.clone()));
                         time_options
                             .get()
                             .into_iter()

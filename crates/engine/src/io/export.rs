@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use vrnn_types::files;
-use vrnn_types::{time_label, Backend};
+use vrnn_types::{time_label, Backend, DatasetShape};
 
 use crate::analysis::{Analysis, AnalysisConfig, AnalysisTimings};
 use crate::ingest::Dataset;
@@ -207,14 +207,23 @@ pub fn loss_csv(history: &[EpochLosses]) -> String {
     s
 }
 
+/// The shape of a data set, as the page's summary and `run.json` report it.
+pub fn shape(d: &Dataset) -> DatasetShape {
+    DatasetShape {
+        n_cells: d.n_cells,
+        n_genes: d.n_genes(),
+        time_column: d.time_column.clone(),
+        metadata_columns: d.metadata_columns.clone(),
+        times: d.times.clone(),
+        cells_per_time: d.cells_per_time.clone(),
+    }
+}
+
+/// The data set of a run, as `run.json` reports it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DatasetInfo {
-    pub n_cells: u64,
-    pub n_genes: usize,
-    pub time_column: String,
-    pub metadata_columns: Vec<String>,
-    pub times: Vec<f64>,
-    pub cells_per_time: Vec<u64>,
+    #[serde(flatten)]
+    pub shape: DatasetShape,
     /// The cell type the run was restricted to (absent: all cells).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_type: Option<String>,
@@ -228,12 +237,7 @@ pub struct DatasetInfo {
 impl DatasetInfo {
     pub fn of(d: &Dataset, cell_type: Option<&str>) -> Self {
         Self {
-            n_cells: d.n_cells,
-            n_genes: d.n_genes(),
-            time_column: d.time_column.clone(),
-            metadata_columns: d.metadata_columns.clone(),
-            times: d.times.clone(),
-            cells_per_time: d.cells_per_time.clone(),
+            shape: shape(d),
             cell_type: cell_type.map(str::to_string),
             composition_log_factors: None,
         }
