@@ -91,19 +91,24 @@ test('Cancel stops a long run between batches and keeps the losses so far', asyn
   await page.close();
 });
 
-// What "responsive" means here, measured on the main thread while the worker trains (the
-// small data set sends a progress message every few milliseconds, each redrawing the status;
-// the loss plot redraws at most every 200 ms). Training on the main thread instead would block
-// it for seconds. The bounds leave room for a loaded 2-core machine drawing in software:
-// measured there, see the test's output.
+// What "responsive" means here, measured on the main thread while the worker trains a long
+// run on the CPU: the small data set sends a progress message every few milliseconds, each
+// redrawing the status, and the loss plot redraws at most every 200 ms. Training on the main
+// thread instead would block it for seconds. Measured on a 2-core machine, with builds running
+// and with four extra busy processes: longest frame gap 100–233 ms (median 16.7 ms), key press
+// to answer 1–149 ms. With the main thread blocked 1.5 s in every 2 s, as a page that trained
+// there would be, the longest gap was 1517 ms.
 const MAX_FRAME_GAP_MS = 500;
-const MAX_KEY_TO_ANSWER_MS = 250;
+const MAX_KEY_TO_ANSWER_MS = 500;
 const PRESSES = 8;
 
 test('while the worker trains, frames keep coming and a key press is answered at once', async (t) => {
   const { page, errors } = await openApp(app);
   await dropFile(page, 'small.csv', timeCourseCsv());
   await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  // The preset first: choosing one sets Epochs to its default.
+  const preset = page.getByRole('combobox', { name: 'Preset' });
+  await preset.selectOption('Dynamics');
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('100000');
   await page.getByRole('combobox', { name: 'Compute' }).selectOption('CPU');
   await page.getByRole('button', { name: 'Train' }).click();
@@ -117,7 +122,7 @@ test('while the worker trains, frames keep coming and a key press is answered at
   const firstEpoch = await epoch();
 
   // Input latency: from a key press (the event's own time stamp, taken when the browser
-  // received it) to the app's answer in the DOM. The key changes the Preset select, and the
+  // received it) to the app's answer in the DOM. Arrow keys change the Preset select, and the
   // app rewrites the preset's description below the settings.
   await page.evaluate(() => {
     window.keyToAnswer = [];
@@ -128,16 +133,17 @@ test('while the worker trains, frames keep coming and a key press is answered at
       pressed = null;
     }).observe(document.querySelector('.preset-note'), { childList: true, characterData: true, subtree: true });
   });
+  await preset.focus();
   const { frames, latencies } = await within(120_000, 'the page while the worker trains', (async () => {
-    // Frame gaps over 4 s, while the keys are pressed.
+    // Frame gaps over 4 s, while the keys are pressed. The presses keep their own pace (no
+    // look at the page in between, which would wait for a busy main thread and press only
+    // when it is free again).
     const frames = frameGaps(page, 4000);
-    await page.getByRole('combobox', { name: 'Preset' }).focus();
     for (let i = 0; i < PRESSES; i++) {
-      const before = await page.locator('.preset-note').textContent();
       await page.keyboard.press(i % 2 ? 'ArrowUp' : 'ArrowDown');
-      await page.waitForFunction((b) => document.querySelector('.preset-note').textContent !== b, before);
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 350));
     }
+    await page.waitForFunction((n) => window.keyToAnswer.length >= n, PRESSES, { timeout: 10_000 }).catch(() => {});
     return { frames: await frames, latencies: await page.evaluate(() => window.keyToAnswer) };
   })());
   const lastEpoch = await epoch();
