@@ -4,7 +4,8 @@
 //!
 //! - [`recipe`]: what a preset trains on (scaling, the compositional correction);
 //! - [`model`]: the VRNN and its loss;
-//! - [`train`]: the training loop, the devices, and the CPU kernels the browser needs;
+//! - [`train`]: the training loop and the devices;
+//! - [`cpu`]: fused kernels for burn's CPU backend, with their own backward passes;
 //! - [`analysis`]: the latent summary, k-means, the k-choice curve and UMAP;
 //! - [`io`]: the exported files and the session file;
 //! - [`simulation`]: simulated data with planted modules, and the evaluation against them.
@@ -13,6 +14,7 @@
 //! every front shares are in `vrnn-types`.
 
 pub mod analysis;
+pub mod cpu;
 pub mod io;
 pub mod model;
 pub mod recipe;
@@ -25,7 +27,7 @@ pub use analysis::{cluster, embed, latent};
 pub use io::{export, session};
 pub use recipe::{composition, preset};
 pub use simulation::{evaluate, simulate};
-pub use train::{backend, kernels};
+pub use train::backend;
 
 pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;

@@ -73,28 +73,11 @@ pub enum Trained {
     Stopped,
 }
 
-/// The settings' recipe: the preset with the run's own beta, learning rate and latent summary.
-pub fn recipe(settings: &TrainSettings) -> Recipe {
-    let mut r = Recipe::of(settings.preset);
-    r.beta = settings.beta.unwrap_or(r.beta);
-    r.lr = settings.lr.unwrap_or(r.lr);
-    r.latent = settings.latent.unwrap_or(r.latent);
-    r
-}
-
-/// The training configuration `settings` and `recipe` ask for.
-pub fn train_config(settings: &TrainSettings, recipe: &Recipe) -> TrainConfig {
-    recipe
-        .train_config(settings.epochs, settings.seed)
-        .with_batch_size(settings.batch_size())
-        .with_threads(settings.threads.unwrap_or(1).max(1))
-}
-
 /// The analysis `settings` ask for on `n_genes` genes.
 pub fn analysis_config(settings: &TrainSettings, n_genes: usize) -> AnalysisConfig {
     AnalysisConfig::seeded(settings.seed)
         .with_k(settings.k.clamp(1, n_genes.max(1)))
-        .with_latent(recipe(settings).latent)
+        .with_latent(Recipe::for_settings(settings).latent)
 }
 
 /// What the gene selection left out, in one sentence (None when every gene is used).
@@ -164,7 +147,7 @@ impl Run {
         backend: Backend,
         clock: Clock,
     ) -> Result<(Run, Option<String>), RunError> {
-        let recipe = recipe(&settings);
+        let recipe = Recipe::for_settings(&settings);
         Run::with_recipe(dataset, source, settings, recipe, device, backend, clock)
     }
 
@@ -188,7 +171,7 @@ impl Run {
                 k: settings.k,
             });
         }
-        let config = train_config(&settings, &recipe);
+        let config = recipe.train_config_for(&settings);
         let run = Run::build(
             dataset, source, settings, recipe, config, device, backend, clock,
         );
@@ -245,8 +228,8 @@ impl Run {
         let done = session.epochs_done();
         let mut settings = session.settings;
         settings.epochs = epochs.max(done);
-        let recipe = recipe(&settings);
-        let config = train_config(&settings, &recipe);
+        let recipe = Recipe::for_settings(&settings);
+        let config = recipe.train_config_for(&settings);
         let mut run = Run::build(
             session.dataset,
             session.source,

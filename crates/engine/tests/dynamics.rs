@@ -67,9 +67,8 @@ fn reference_preset_is_the_reference_configuration() {
         epochs: Preset::Reference.default_epochs(),
         ..TrainSettings::default()
     };
-    let recipe = vrnn_engine::run::recipe(&settings);
     assert_eq!(
-        vrnn_engine::run::train_config(&settings, &recipe),
+        preset::Recipe::for_settings(&settings).train_config_for(&settings),
         TrainConfig::new()
     );
     let r = preset::Recipe::of(Preset::Reference);

@@ -9,6 +9,9 @@
 //! and `rag-umap` is a 0.0.0 release. Running in epochs ([`Umap::run`]) also lets the worker
 //! report progress and stay responsive. Exact neighbours cost O(n² d), well under a second
 //! for a few thousand genes; approximate search (NN-descent) only pays off far beyond that.
+//!
+//! About 530 lines before its tests: one file on purpose, so UMAP's steps read in the order
+//! umap-learn runs them.
 
 use burn::config::Config;
 use rand::{Rng, SeedableRng};

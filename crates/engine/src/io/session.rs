@@ -197,8 +197,8 @@ impl Session {
 
     /// `run.json`: every setting used, the data's shape, versions and timings.
     pub fn run_info(&self) -> RunInfo {
-        let recipe = crate::run::recipe(&self.settings);
-        let config = crate::run::train_config(&self.settings, &recipe);
+        let recipe = crate::preset::Recipe::for_settings(&self.settings);
+        let config = recipe.train_config_for(&self.settings);
         let n = self.dataset.n_genes();
         let n_test = test_size(n, config.test_fraction);
         let log_factors = recipe

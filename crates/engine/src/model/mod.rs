@@ -11,7 +11,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::{Device, Distribution, Tensor};
 
-use crate::kernels;
+use crate::cpu;
 
 mod torch;
 
@@ -61,7 +61,7 @@ impl LstmCell {
 
     /// One step; `x` is `[batch, input]`, `state` is the previous `[h, c]` side by side,
     /// `[batch, 2 h]`, and so is the result. On the CPU backend everything after the two
-    /// matrix products is one fused kernel ([`kernels::lstm_pointwise`]); elsewhere it is burn's
+    /// matrix products is one fused kernel ([`cpu::lstm_pointwise`]); elsewhere it is burn's
     /// own operations.
     pub fn forward(&self, x: Tensor<2>, state: Tensor<2>) -> Tensor<2> {
         let hidden = state.dims()[1] / 2;
@@ -69,7 +69,7 @@ impl LstmCell {
         let bias = self.bias_ih.val() + self.bias_hh.val();
         let gates = if hand_matmul(&x.device()) {
             // One product over `[x, h]` and `[W_ih; W_hh]`: one kernel call, not two and an add.
-            kernels::linear(
+            cpu::linear(
                 Tensor::cat(vec![x, h], 1),
                 Tensor::cat(vec![self.weight_ih.val(), self.weight_hh.val()], 0),
                 bias,
@@ -77,8 +77,8 @@ impl LstmCell {
         } else {
             x.matmul(self.weight_ih.val()) + h.matmul(self.weight_hh.val()) + bias.unsqueeze::<2>()
         };
-        if kernels::is_cpu(&gates.device()) {
-            return kernels::lstm_pointwise(gates, state);
+        if cpu::is_cpu(&gates.device()) {
+            return cpu::lstm_pointwise(gates, state);
         }
         let c = state.narrow(1, hidden, hidden);
         let mut chunks = gates.split(hidden, 1).into_iter();
@@ -94,11 +94,11 @@ impl LstmCell {
     }
 }
 
-/// Whether the matrix products go through the hand-written kernel ([`kernels::linear`]): in
+/// Whether the matrix products go through the hand-written kernel ([`cpu::linear`]): in
 /// WebAssembly on the CPU backend, where gemm's kernels are slower (`matmul.rs` says by how
 /// much). Natively the model keeps gemm, which has AVX and AVX-512 kernels there.
 fn hand_matmul(device: &Device) -> bool {
-    (cfg!(target_arch = "wasm32") || HAND_MATMUL.with(|on| on.get())) && kernels::is_cpu(device)
+    (cfg!(target_arch = "wasm32") || HAND_MATMUL.with(|on| on.get())) && cpu::is_cpu(device)
 }
 
 thread_local! {
@@ -111,12 +111,10 @@ pub fn use_hand_matmul_natively(on: bool) {
     HAND_MATMUL.with(|cell| cell.set(on));
 }
 
-/// `layer.forward(x)`, through [`kernels::linear`] where [`hand_matmul`] says so.
+/// `layer.forward(x)`, through [`cpu::linear`] where [`hand_matmul`] says so.
 fn linear(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
     match &layer.bias {
-        Some(bias) if hand_matmul(&x.device()) => {
-            kernels::linear(x, layer.weight.val(), bias.val())
-        }
+        Some(bias) if hand_matmul(&x.device()) => cpu::linear(x, layer.weight.val(), bias.val()),
         _ => layer.forward(x),
     }
 }
@@ -124,8 +122,8 @@ fn linear(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
 /// `exp`, through the CPU kernel (vectorised, keeps its output for the backward pass) where the
 /// tensor lives on the CPU backend.
 fn exp<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if kernels::is_cpu(&x.device()) {
-        kernels::exp(x)
+    if cpu::is_cpu(&x.device()) {
+        cpu::exp(x)
     } else {
         x.exp()
     }
@@ -301,8 +299,8 @@ pub fn vrnn_loss_part(
         None => sq,
     };
     let recon = sq.mul_scalar(0.5).sum();
-    let kl = if kernels::is_cpu(&out.mu_q.device()) {
-        kernels::kl_sum(
+    let kl = if cpu::is_cpu(&out.mu_q.device()) {
+        cpu::kl_sum(
             out.mu_q.clone(),
             out.logvar_q.clone(),
             out.mu_p.clone(),

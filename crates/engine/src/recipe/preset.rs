@@ -6,9 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::Dataset;
-use crate::latent::LatentSummary;
 use crate::model::VrnnConfig;
 use crate::train::TrainConfig;
+use vrnn_types::{LatentSummary, TrainSettings};
 
 pub use vrnn_types::Preset;
 
@@ -206,6 +206,23 @@ impl Recipe {
             _ => return None,
         }
         Some(r)
+    }
+
+    /// The recipe a run's settings ask for: the preset's, with the run's own beta, learning
+    /// rate and latent summary.
+    pub fn for_settings(settings: &TrainSettings) -> Recipe {
+        let mut r = Recipe::of(settings.preset);
+        r.beta = settings.beta.unwrap_or(r.beta);
+        r.lr = settings.lr.unwrap_or(r.lr);
+        r.latent = settings.latent.unwrap_or(r.latent);
+        r
+    }
+
+    /// The training configuration of a run with `settings` on this recipe.
+    pub fn train_config_for(&self, settings: &TrainSettings) -> TrainConfig {
+        self.train_config(settings.epochs, settings.seed)
+            .with_batch_size(settings.batch_size())
+            .with_threads(settings.threads.unwrap_or(1).max(1))
     }
 
     pub fn train_config(&self, epochs: usize, seed: u64) -> TrainConfig {

@@ -4,7 +4,6 @@
 //! read panics on WebGPU.
 
 pub mod backend;
-pub mod kernels;
 
 use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
