@@ -166,7 +166,8 @@ pub struct TrainSettings {
     pub preset: Preset,
     /// Overrides the preset's latent summary.
     pub latent: Option<LatentSummary>,
-    /// Train on the N most variable genes (None: all genes up to 2000, else the top 2000).
+    /// Train on the N most variable genes (None: every gene). The page always sends its
+    /// `Genes` field, which starts at [`defaults::gene_count`] of the data set.
     pub genes: Option<usize>,
     /// Genes of interest kept even when they are not among the most variable.
     pub keep: Vec<String>,
@@ -210,11 +211,6 @@ impl TrainSettings {
     /// Genes per training step.
     pub fn batch_size(&self) -> usize {
         self.batch_size.unwrap_or(defaults::BATCH_SIZE).max(1)
-    }
-
-    /// The genes a run on a data set of `n_genes` keeps: the setting, else the default.
-    pub fn gene_count(&self, n_genes: usize) -> usize {
-        self.genes.unwrap_or(defaults::gene_count(n_genes))
     }
 }
 

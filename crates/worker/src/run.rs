@@ -28,10 +28,15 @@ pub fn exclusive(state: &Shared, cancel: &CancelFlag) -> Option<Exclusive> {
         return None;
     }
     cancel.set(false);
-    Some(Exclusive(state.clone()))
+    Some(Exclusive::hold(state))
 }
 
 impl Exclusive {
+    /// The right to train, for a caller that has checked that no run is in progress.
+    pub fn hold(state: &Shared) -> Exclusive {
+        Exclusive(state.clone())
+    }
+
     /// Runs `job` holding the right to train.
     pub async fn run(self, job: impl std::future::Future<Output = ()>) {
         self.0.borrow_mut().running = true;

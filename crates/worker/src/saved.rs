@@ -5,7 +5,7 @@ use vrnn_engine::{EpochLosses, Session};
 use vrnn_protocol::{files, Compute, EpochReport, Response, SavedRun};
 
 use crate::load::summary;
-use crate::run::resume;
+use crate::run::{resume, Exclusive};
 use crate::state::{fail, post, post_with_bytes, CancelFlag, CurrentRun, Data, Shared};
 use crate::store;
 
@@ -163,9 +163,9 @@ pub async fn open(state: Shared, cancel: CancelFlag, id: String, resume_on: Opti
             "Training goes on from the checkpoint at epoch {} of {target}.",
             s.epochs_done()
         );
-        state.borrow_mut().running = true;
-        resume(&state, &cancel, s, id, target, compute, Some(note)).await;
-        state.borrow_mut().running = false;
+        Exclusive::hold(&state)
+            .run(resume(&state, &cancel, s, id, target, compute, Some(note)))
+            .await;
     }
 }
 

@@ -3,13 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use vrnn_types::files;
-use vrnn_types::{time_label, Backend, DatasetShape};
+use vrnn_types::{files, time_label, Backend, DatasetShape, SimilarGene};
 
 use crate::analysis::{Analysis, AnalysisConfig, AnalysisTimings};
 use crate::ingest::Dataset;
 use crate::train::{EpochLosses, TrainConfig};
-use vrnn_types::SimilarGene;
 
 /// Quotes a CSV field when it needs it (gene names may contain commas or quotes).
 fn field(s: &str) -> String {
