@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 pub use vrnn_types::{
     defaults, files, time_label, AnalysisTimings, AnalysisView, Backend, ClusterView, Compute,
-    DatasetShape, KChoicePoint, LatentSummary, Preset, SimilarGene, TrainSettings,
+    DatasetShape, EnrichedTerm, EnrichmentView, GeneSelection, KChoicePoint, LatentSummary,
+    Preset, SimilarGene, StabilityView, TrainSettings,
 };
 
 /// Page → worker.
@@ -27,8 +28,16 @@ pub enum Request {
     Cancel,
     /// Keep only the cells of one type (`None`: all cells), from the sums already read.
     FilterCellType { cell_type: Option<String> },
-    /// Cluster the finished analysis again with another k (no retraining).
-    Recluster { k: usize },
+    /// Cluster the finished analysis again with another k and membership-core threshold (no
+    /// retraining); the answer is [`Response::Reclustered`].
+    Recluster {
+        k: usize,
+        #[serde(default = "default_core_threshold")]
+        core_threshold: f64,
+    },
+    /// Read the gene-set file (GMT, or a `gene,set` table) sent alongside this message; the
+    /// analysis, now and after every run, then tests each cluster for enrichment in them.
+    GeneSets { file_name: String },
     /// The `n` genes nearest to `gene` in latent space.
     Similar { gene: String, n: usize },
     /// Send one of the run's files (names as in [`Response::File`]).
@@ -54,6 +63,10 @@ pub enum Request {
         at_epoch: usize,
         only_on_webgpu: bool,
     },
+}
+
+fn default_core_threshold() -> f64 {
+    vrnn_types::defaults::CORE_THRESHOLD
 }
 
 /// A run kept in the browser's storage, as listed on the page.
@@ -151,6 +164,15 @@ pub enum Response {
         #[serde(default)]
         time_candidates: Vec<String>,
     },
+    /// A gene-set file was read: its sets and distinct genes (how many of them are in the
+    /// analysis comes with the enrichment, [`ClusterView::enrichment`]).
+    GeneSetsLoaded {
+        file_name: String,
+        sets: usize,
+        genes: usize,
+    },
+    /// A gene-set file could not be used; the message names the line. Nothing else changes.
+    GeneSetsFailed { file_name: String, message: String },
     /// Something the user should know that is not an error (e.g. genes left out).
     Notice {
         message: String,
@@ -255,7 +277,13 @@ mod tests {
                 ..TrainSettings::default()
             }),
             Request::Cancel,
-            Request::Recluster { k: 4 },
+            Request::Recluster {
+                k: 4,
+                core_threshold: 0.5,
+            },
+            Request::GeneSets {
+                file_name: "h.gmt".into(),
+            },
             Request::Similar {
                 gene: "IRF1".into(),
                 n: 20,

@@ -27,3 +27,17 @@ pub fn gene_count(n_genes: usize) -> usize {
 pub fn genes_of_interest_text() -> String {
     GENES_OF_INTEREST.join(", ")
 }
+
+/// The false-discovery rate below which `Changing over time` counts a gene as changing.
+pub const FDR: f64 = 0.05;
+/// The smallest effect (range of the per-time means in pooled standard deviations) that
+/// `Changing over time` keeps: measured on the simulator in docs/dynamics.md.
+pub const MIN_EFFECT: f64 = 0.2;
+/// Membership cores: genes whose soft membership in their own cluster is at least this.
+pub const CORE_THRESHOLD: f64 = 0.5;
+/// Seeded k-means restarts the stability of a clustering is measured over.
+pub const STABILITY_RESTARTS: usize = 20;
+/// A cluster whose mean co-clustering confidence is below this is flagged as not reproducing.
+pub const STABLE_CLUSTER: f64 = 0.75;
+/// Enriched terms kept per cluster for the page (every term goes to `enrichment.csv`).
+pub const ENRICHMENT_SHOWN: usize = 50;

@@ -12,6 +12,14 @@ pub const RECONSTRUCTION_CSV: &str = "reconstruction.csv";
 pub const LOSS_CSV: &str = "loss.csv";
 pub const RUN_JSON: &str = "run.json";
 pub const SIMILAR_GENES_CSV: &str = "similar_genes.csv";
+/// Every gene read, with its change-over-time test and whether it was analysed.
+pub const GENES_CSV: &str = "genes.csv";
+/// Enrichment of each cluster in the user's gene sets (only with gene sets).
+pub const ENRICHMENT_CSV: &str = "enrichment.csv";
+/// Each gene's co-clustering confidence.
+pub const STABILITY_CSV: &str = "stability.csv";
+/// [`CLUSTERS_GMT`] limited to each cluster's membership core.
+pub const CORES_GMT: &str = "clusters_core.gmt";
 /// The session file `vrnn-clustering run` writes beside its results.
 pub const SESSION: &str = "session.vrnn";
 /// The extension of session files.
@@ -19,10 +27,12 @@ pub const SESSION_EXTENSION: &str = "vrnn";
 
 /// The files computed from the analysis alone, in the order the page offers them (one gene
 /// list per cluster, [`cluster_list`], follows them).
-pub const ANALYSIS: [&str; 7] = [
+pub const ANALYSIS: [&str; 9] = [
     CLUSTERS_CSV,
     MEMBERSHIPS_CSV,
     CLUSTERS_GMT,
+    CORES_GMT,
+    STABILITY_CSV,
     LATENTS_CSV,
     UMAP_CSV,
     MEANS_CSV,

@@ -12,9 +12,10 @@ pub mod files;
 mod settings;
 mod view;
 
-pub use settings::{Backend, Compute, LatentSummary, Preset, TrainSettings};
+pub use settings::{Backend, Compute, GeneSelection, LatentSummary, Preset, TrainSettings};
 pub use view::{
-    AnalysisTimings, AnalysisView, ClusterView, DatasetShape, KChoicePoint, SimilarGene,
+    AnalysisTimings, AnalysisView, ClusterView, DatasetShape, EnrichedTerm, EnrichmentView,
+    KChoicePoint, SimilarGene, StabilityView,
 };
 
 /// Formats a time value as users write it: `0`, `3`, `24`, `0.5` (no spurious `.0`). Shared by

@@ -155,6 +155,38 @@ impl Preset {
     }
 }
 
+/// How a run chooses the genes it trains on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum GeneSelection {
+    /// The genes with the largest variance over all cells (the reference's rule): mostly
+    /// highly expressed genes, whether or not they change over time.
+    #[default]
+    Variance,
+    /// Genes whose mean differs across time points (a one-way F-test per gene, q below the
+    /// FDR, effect above [`defaults::MIN_EFFECT`]), strongest effect first.
+    Change,
+}
+
+impl GeneSelection {
+    pub const ALL: [GeneSelection; 2] = [GeneSelection::Variance, GeneSelection::Change];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GeneSelection::Variance => "Most variable",
+            GeneSelection::Change => "Changing over time",
+        }
+    }
+
+    /// Parses a label or a CLI value (`variance`, `change`), case-insensitively.
+    pub fn parse(s: &str) -> Option<GeneSelection> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "variance" | "most variable" | "variable" => Some(GeneSelection::Variance),
+            "change" | "changing over time" | "changing" => Some(GeneSelection::Change),
+            _ => None,
+        }
+    }
+}
+
 /// The settings of one training run, as chosen on the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSettings {
@@ -184,6 +216,20 @@ pub struct TrainSettings {
     /// CPU threads a batch is split over (None: one). Results are reproducible per number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    /// How the genes are chosen (sessions saved before this existed used the variance).
+    #[serde(default)]
+    pub selection: GeneSelection,
+    /// The false-discovery rate of [`GeneSelection::Change`].
+    #[serde(default = "default_fdr")]
+    pub fdr: f64,
+    /// Extra trainings with other seeds whose clusterings measure stability (0: only k-means
+    /// restarts, which need no training).
+    #[serde(default)]
+    pub stability_runs: usize,
+}
+
+fn default_fdr() -> f64 {
+    defaults::FDR
 }
 
 impl Default for TrainSettings {
@@ -203,6 +249,9 @@ impl Default for TrainSettings {
             beta: None,
             lr: None,
             threads: None,
+            selection: GeneSelection::default(),
+            fdr: defaults::FDR,
+            stability_runs: 0,
         }
     }
 }

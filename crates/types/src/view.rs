@@ -21,14 +21,89 @@ pub struct KChoicePoint {
     pub silhouette: f64,
 }
 
-/// A clustering as shown: clusters numbered 1..=k everywhere (plots, tables, files).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A clustering as shown: clusters numbered 1..=k everywhere (plots, tables, files). Everything
+/// that depends on the clustering travels in it, so a new k updates every view at once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterView {
     pub k: usize,
     /// 1-based cluster of each gene.
     pub labels: Vec<usize>,
     /// Per cluster (index 0 = cluster 1), the seeded sample of genes drawn in its panel.
     pub shown: Vec<Vec<usize>>,
+    /// Each gene's soft membership in its own cluster (0 to 1).
+    #[serde(default)]
+    pub membership: Vec<f32>,
+    /// Genes with `membership >= core_threshold` are their cluster's core.
+    #[serde(default)]
+    pub core_threshold: f64,
+    /// Rows of the heatmap, top to bottom: cluster 1's genes first, each cluster's genes by
+    /// the time of their peak (z-scored mean), ties by gene order.
+    #[serde(default)]
+    pub heatmap_order: Vec<usize>,
+    #[serde(default)]
+    pub stability: StabilityView,
+    /// Present once the user has given gene sets.
+    #[serde(default)]
+    pub enrichment: Option<EnrichmentView>,
+}
+
+impl ClusterView {
+    /// Whether gene `g` is in its cluster's membership core.
+    pub fn is_core(&self, g: usize) -> bool {
+        self.membership
+            .get(g)
+            .is_none_or(|&m| f64::from(m) >= self.core_threshold)
+    }
+}
+
+/// How reproducible a clustering is: how often each gene lands with the other members of its
+/// cluster when the clustering is done again (seeded k-means restarts, and the latents of
+/// trainings with other seeds when asked for).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StabilityView {
+    /// Seeded k-means restarts compared.
+    pub restarts: usize,
+    /// Extra trainings with other seeds compared.
+    pub trainings: usize,
+    /// Per gene, 0 to 1.
+    pub confidence: Vec<f32>,
+    /// Per cluster (index 0 = cluster 1): its members' mean confidence.
+    pub clusters: Vec<f64>,
+    /// Clusters below this are flagged as not reproducing.
+    pub threshold: f64,
+}
+
+/// Enrichment of every cluster in the user's gene sets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EnrichmentView {
+    /// The gene-set file's name.
+    pub source: String,
+    /// Sets in the file, and how many have at least one gene in the analysed genes.
+    pub sets: usize,
+    pub sets_tested: usize,
+    /// Distinct genes named in the file, and how many of them are among the analysed genes.
+    pub genes_in_file: usize,
+    pub genes_found: usize,
+    /// Per cluster (index 0 = cluster 1), its most enriched terms, smallest p first.
+    pub clusters: Vec<Vec<EnrichedTerm>>,
+}
+
+/// One gene set tested against one cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrichedTerm {
+    pub set: String,
+    /// Genes of the set in the cluster.
+    pub overlap: usize,
+    /// Genes of the set among the analysed genes (the background).
+    pub set_size: usize,
+    /// (overlap / cluster size) / (set size / background size).
+    pub fold: f64,
+    /// Hypergeometric P(overlap or more).
+    pub p: f64,
+    /// Benjamini–Hochberg across the sets tested for this cluster.
+    pub q: f64,
+    /// The overlapping genes, in analysis order.
+    pub genes: Vec<String>,
 }
 
 /// Seconds spent in each phase of the analysis after training.
