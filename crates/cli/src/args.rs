@@ -36,6 +36,70 @@ impl LatentArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub enum SelectArg {
+    /// The most variable genes (variance over all cells).
+    Variance,
+    /// Genes whose mean changes over time (F-test, q below --fdr), strongest first.
+    Change,
+}
+
+impl SelectArg {
+    pub fn selection(self) -> vrnn_types::GeneSelection {
+        match self {
+            SelectArg::Variance => vrnn_types::GeneSelection::Variance,
+            SelectArg::Change => vrnn_types::GeneSelection::Change,
+        }
+    }
+}
+
+/// What follows the clustering: membership cores and enrichment (`run` and `open`).
+#[derive(clap::Args, Clone)]
+pub struct AfterArgs {
+    /// Membership core: genes whose soft membership in their cluster is at least this are its
+    /// core (clusters.csv's `core` column, clusters_core.gmt).
+    #[arg(long, default_value_t = vrnn_types::defaults::CORE_THRESHOLD)]
+    pub core_threshold: f64,
+    /// A GMT file (or a two-column gene,set table): each cluster is tested for enrichment in
+    /// its sets against the analysed genes (enrichment.csv).
+    #[arg(long)]
+    pub gene_sets: Option<std::path::PathBuf>,
+}
+
+impl AfterArgs {
+    /// Checks the options and reads the gene sets, before any training.
+    pub fn read(&self) -> Result<Option<vrnn_engine::enrich::GeneSets>, String> {
+        if !(0.0..=1.0).contains(&self.core_threshold) {
+            return Err(format!(
+                "--core-threshold {}: must be between 0 and 1",
+                self.core_threshold
+            ));
+        }
+        let Some(path) = &self.gene_sets else {
+            return Ok(None);
+        };
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| format!("--gene-sets {name}: {e}"))?;
+        vrnn_engine::enrich::GeneSets::parse(&name, &bytes)
+            .map(Some)
+            .map_err(|e| format!("--gene-sets: {e}"))
+    }
+
+    /// Applies the cores and the gene sets to an analysed session.
+    pub fn apply(
+        &self,
+        session: &mut vrnn_engine::Session,
+        sets: Option<vrnn_engine::enrich::GeneSets>,
+    ) {
+        if let Some(a) = session.analysis.as_mut() {
+            a.set_core_threshold(self.core_threshold);
+            if sets.is_some() {
+                a.set_gene_sets(sets);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub enum PresetArg {
     /// Clusters by the shape of the response (default).
     Dynamics,

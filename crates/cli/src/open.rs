@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use vrnn_engine::run::native_clock;
 use vrnn_engine::{Run, Session};
 
-use crate::args::BackendArg;
+use crate::args::{AfterArgs, BackendArg};
 use crate::output;
 
 #[derive(clap::Args)]
@@ -21,9 +21,12 @@ pub struct OpenArgs {
     epochs: Option<usize>,
     #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
     backend: BackendArg,
+    #[command(flatten)]
+    after: AfterArgs,
 }
 
 pub fn open(args: OpenArgs) -> Result<(), String> {
+    let gene_sets = args.after.read()?;
     let path = args.session.display().to_string();
     let bytes = fs::read(&args.session).map_err(|e| format!("{path}: {e}"))?;
     let mut s = Session::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
@@ -43,6 +46,7 @@ pub fn open(args: OpenArgs) -> Result<(), String> {
         output::train_and_analyse(&mut run)?;
         s = pollster::block_on(run.session());
     }
+    args.after.apply(&mut s, gene_sets);
     output::write_results(&args.out, &s, &[])?;
     let analysis = s.analysis.as_ref().expect("analysed above when missing");
     eprintln!(

@@ -30,7 +30,11 @@ pub fn write_results(
     session: &Session,
     similar: &[(String, Vec<SimilarGene>)],
 ) -> Result<(), String> {
-    let mut names = vec![files::LOSS_CSV.to_string(), files::RUN_JSON.to_string()];
+    let mut names = vec![
+        files::LOSS_CSV.to_string(),
+        files::RUN_JSON.to_string(),
+        files::GENES_CSV.to_string(),
+    ];
     if let Some(a) = &session.analysis {
         names.extend(vrnn_engine::export::analysis_file_names(a));
     }
@@ -103,5 +107,30 @@ pub fn train_and_analyse(run: &mut Run) -> Result<(), String> {
         std::future::ready(true)
     }))
     .map_err(|e| e.to_string())?;
+    if run.settings.stability_runs > 0 {
+        let mut last = String::new();
+        pollster::block_on(run.train_replicates(|p| {
+            // One line per extra training, not per batch.
+            let training = p.label.split(", epoch").next().unwrap_or_default();
+            if training != last {
+                eprintln!("{training}");
+                last = training.to_string();
+            }
+            std::future::ready(true)
+        }))
+        .map_err(|e| e.to_string())?;
+        if let Some(a) = &run.analysis {
+            eprintln!(
+                "stability over {} k-means restarts and {} trainings: {:?}",
+                a.stability.restarts,
+                a.stability.trainings,
+                a.stability
+                    .clusters
+                    .iter()
+                    .map(|c| (c * 1000.0).round() / 1000.0)
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
     Ok(())
 }

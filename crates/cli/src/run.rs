@@ -8,7 +8,7 @@ use vrnn_engine::run::native_clock;
 use vrnn_engine::{export, read_table, IngestOptions, Run, RunError, Source};
 use vrnn_types::{defaults, files, Backend, Compute, TrainSettings};
 
-use crate::args::{BackendArg, LatentArg, PresetArg};
+use crate::args::{AfterArgs, BackendArg, LatentArg, PresetArg, SelectArg};
 use crate::output::{self, create_dir, write_file};
 
 #[derive(clap::Args)]
@@ -44,10 +44,22 @@ pub struct RunArgs {
     /// Number of clusters.
     #[arg(long, default_value_t = defaults::K)]
     k: usize,
-    /// Keep the N most variable genes (variance over all cells); genes of interest
-    /// (IRF1, CXCL9, CXCL10 and --similar-to) are kept too. Default: all genes.
+    /// Keep at most N genes, the first N by --select; genes of interest (IRF1, CXCL9, CXCL10
+    /// and --similar-to) are kept too. Default: all genes the rule keeps.
     #[arg(long)]
     genes: Option<usize>,
+    /// How genes are chosen: the most variable, or those that change over time.
+    #[arg(long, value_enum, default_value_t = SelectArg::Variance)]
+    select: SelectArg,
+    /// False-discovery rate of --select change.
+    #[arg(long, default_value_t = defaults::FDR)]
+    fdr: f64,
+    /// Train this many more models with the next seeds and measure how stable the clusters
+    /// are over them (stability.csv; k-means restarts are always compared).
+    #[arg(long, default_value_t = 0)]
+    stability_runs: usize,
+    #[command(flatten)]
+    after: AfterArgs,
     /// Latent summary that is clustered and embedded (default: the preset's).
     #[arg(long, value_enum)]
     latent: Option<LatentArg>,
@@ -89,6 +101,9 @@ impl RunArgs {
             beta: self.beta,
             lr: self.lr,
             threads: Some(if backend == Backend::Cpu { threads } else { 1 }),
+            selection: self.select.selection(),
+            fdr: self.fdr,
+            stability_runs: self.stability_runs,
         }
     }
 }
@@ -98,6 +113,10 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     if args.k < 1 {
         return Err("--k must be at least 1".into());
     }
+    if !(args.fdr > 0.0 && args.fdr <= 1.0) {
+        return Err(format!("--fdr {}: must be above 0 and at most 1", args.fdr));
+    }
+    let gene_sets = args.after.read()?;
     let input = args.input.display().to_string();
     let t0 = Instant::now();
     let file = File::open(&args.input).map_err(|e| format!("{input}: {e}"))?;
@@ -135,7 +154,8 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         export::means_csv(&run.dataset).as_bytes(),
     )?;
     output::train_and_analyse(&mut run)?;
-    let session = pollster::block_on(run.session());
+    let mut session = pollster::block_on(run.session());
+    args.after.apply(&mut session, gene_sets);
     let analysis = session.analysis.as_ref().expect("analysed above");
     let queries: Vec<String> = if args.similar_to.is_empty() {
         defaults::GENES_OF_INTEREST

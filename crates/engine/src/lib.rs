@@ -23,7 +23,7 @@ pub mod simulation;
 pub mod train;
 
 // The modules by their own names, wherever their folder: the paths the fronts use.
-pub use analysis::{cluster, embed, latent};
+pub use analysis::{change, cluster, embed, enrich, latent, stability};
 pub use io::{export, session};
 pub use recipe::{composition, preset};
 pub use simulation::{evaluate, simulate};

@@ -10,10 +10,11 @@ use std::future::Future;
 
 use burn::tensor::Device;
 use thiserror::Error;
-use vrnn_types::{Backend, TrainSettings};
+use vrnn_types::{defaults, Backend, GeneSelection, TrainSettings};
 
 use crate::analysis::{analyse, Analysis, AnalysisConfig, AnalysisError, Progress};
 use crate::backend;
+use crate::change::{changing_genes, gene_stats, mark_analysed, GeneStat};
 use crate::cluster::{KMeans, Points};
 use crate::ingest::{Dataset, Selection};
 use crate::latent::summarise;
@@ -40,6 +41,13 @@ pub fn native_clock() -> f64 {
 pub enum RunError {
     #[error("{left} genes are left to cluster, fewer than the {k} clusters asked for")]
     TooFewGenes { left: usize, k: usize },
+    #[error("only {left} genes change over time at FDR {fdr} (effect above {min_effect}), fewer than the {k} clusters asked for; raise \"FDR\" (--fdr) or choose \"Most variable\" (--select variance)")]
+    TooFewChanging {
+        left: usize,
+        k: usize,
+        fdr: f64,
+        min_effect: f64,
+    },
     #[error("this run cannot go on training: {0}")]
     Resume(String),
     #[error(transparent)]
@@ -81,13 +89,20 @@ pub fn analysis_config(settings: &TrainSettings, n_genes: usize) -> AnalysisConf
 }
 
 /// What the gene selection left out, in one sentence (None when every gene is used).
-pub fn selection_notice(s: &Selection, n_file: usize) -> Option<String> {
+pub fn selection_notice(s: &Selection, n_file: usize, settings: &TrainSettings) -> Option<String> {
     let mut parts = Vec::new();
-    if s.not_variable_enough > 0 {
-        parts.push(format!(
-            "training on the {} most variable of {n_file} genes (set \"Genes\", or --genes, to change)",
-            s.dataset.n_genes() - s.kept_of_interest.len()
-        ));
+    let n = s.dataset.n_genes() - s.kept_of_interest.len();
+    match settings.selection {
+        GeneSelection::Variance if s.not_variable_enough > 0 => parts.push(format!(
+            "training on the {n} most variable of {n_file} genes (set \"Genes\", or --genes, to change)"
+        )),
+        GeneSelection::Variance => {}
+        GeneSelection::Change => parts.push(format!(
+            "training on the {n} genes that change most over time: {} of {n_file} genes change (q < {}, effect above {})",
+            s.eligible,
+            settings.fdr,
+            defaults::MIN_EFFECT
+        )),
     }
     if !s.kept_of_interest.is_empty() {
         parts.push(format!(
@@ -127,9 +142,14 @@ pub struct Run {
     pub inputs: Prepared,
     pub trainer: Trainer,
     pub history: Vec<EpochLosses>,
+    /// Every gene of the data set as read, with its change test (`genes.csv`).
+    pub gene_stats: Vec<GeneStat>,
     /// Set once [`Run::analyse`] has run.
     pub analysis: Option<Analysis>,
     recipe: Recipe,
+    /// Where it trains, before it is made an autodiff device (the stability's extra
+    /// trainings start from it).
+    device: Device,
     clock: Clock,
     /// Training seconds so far, over every stretch.
     train_s: f64,
@@ -162,8 +182,23 @@ impl Run {
         backend: Backend,
         clock: Clock,
     ) -> Result<(Run, Option<String>), RunError> {
-        let selection = dataset.select(settings.genes, &settings.keep);
-        let notice = selection_notice(&selection, dataset.n_genes());
+        let mut stats = gene_stats(dataset);
+        let selection = match settings.selection {
+            GeneSelection::Variance => dataset.select(settings.genes, &settings.keep),
+            GeneSelection::Change => {
+                let ranked = changing_genes(&stats, settings.fdr, defaults::MIN_EFFECT);
+                if ranked.len() < settings.k.max(2) {
+                    return Err(RunError::TooFewChanging {
+                        left: ranked.len(),
+                        k: settings.k,
+                        fdr: settings.fdr,
+                        min_effect: defaults::MIN_EFFECT,
+                    });
+                }
+                dataset.select_ranked(&ranked, settings.genes, &settings.keep)
+            }
+        };
+        let notice = selection_notice(&selection, dataset.n_genes(), &settings);
         let dataset = selection.dataset;
         if dataset.n_genes() < settings.k.max(2) {
             return Err(RunError::TooFewGenes {
@@ -171,10 +206,12 @@ impl Run {
                 k: settings.k,
             });
         }
+        mark_analysed(&mut stats, &dataset.genes);
         let config = recipe.train_config_for(&settings);
-        let run = Run::build(
+        let mut run = Run::build(
             dataset, source, settings, recipe, config, device, backend, clock,
         );
+        run.gene_stats = stats;
         Ok((run, notice))
     }
 
@@ -190,13 +227,13 @@ impl Run {
         clock: Clock,
     ) -> Run {
         let inputs = recipe.prepare(&dataset);
-        let device = backend::training_device(device, settings.seed);
+        let training = backend::training_device(device.clone(), settings.seed);
         let mut trainer = Trainer::new(
             config,
             &inputs.values,
             dataset.n_genes(),
             dataset.n_times(),
-            &device,
+            &training,
         );
         if let Some(w) = &inputs.inverse_variance {
             trainer = trainer.with_inverse_variance(w);
@@ -209,8 +246,10 @@ impl Run {
             inputs,
             trainer,
             history: Vec::new(),
+            gene_stats: Vec::new(),
             analysis: None,
             recipe,
+            device,
             clock,
             train_s: 0.0,
         }
@@ -245,6 +284,7 @@ impl Run {
             .resume(&session.weights, done)
             .map_err(RunError::Resume)?;
         run.history = session.history;
+        run.gene_stats = session.gene_stats;
         run.train_s = session.train_s;
         Ok(run)
     }
@@ -302,6 +342,69 @@ impl Run {
         Ok(self.analysis.insert(analysis))
     }
 
+    /// Trains `settings.stability_runs` more models with the seeds after the run's, on the
+    /// same genes and settings, and adds their latent summaries to the analysis's stability.
+    /// `progress` is awaited before every batch; returning `false` cancels (the analysis
+    /// keeps the stability it had).
+    pub async fn train_replicates<F, Fut>(&mut self, mut progress: F) -> Result<(), RunError>
+    where
+        F: FnMut(Progress) -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let runs = self.settings.stability_runs;
+        if runs == 0 || self.analysis.is_none() {
+            return Ok(());
+        }
+        let mut replicates = Vec::with_capacity(runs);
+        for i in 1..=runs {
+            let mut settings = self.settings.clone();
+            settings.seed = self.settings.seed.wrapping_add(i as u64);
+            let config = self.recipe.train_config_for(&settings);
+            let epochs = config.epochs.max(1);
+            let mut other = Run::build(
+                self.dataset.clone(),
+                self.source.clone(),
+                settings,
+                self.recipe.clone(),
+                config,
+                self.device.clone(),
+                self.backend,
+                self.clock,
+            );
+            while !other.trainer.is_done() {
+                let done = other.trainer.epochs_done();
+                let label = format!(
+                    "Stability: training {i} of {runs} (seed {}), epoch {} of {epochs}",
+                    other.settings.seed,
+                    done + 1
+                );
+                let fraction = ((i - 1) as f64 + done as f64 / epochs as f64) / runs as f64;
+                if !progress(Progress { label, fraction }).await {
+                    return Err(RunError::Analysis(AnalysisError::Cancelled));
+                }
+                if other.trainer.train_batch() {
+                    other.trainer.finish_epoch().await;
+                }
+            }
+            let (model, device) = other.trainer.inference_model();
+            let latents = summarise(
+                &model,
+                &other.inputs.values,
+                other.dataset.n_genes(),
+                other.dataset.n_times(),
+                other.recipe.latent,
+                other.settings.seed,
+                &device,
+            )
+            .await;
+            replicates.push(latents.values);
+        }
+        if let Some(a) = self.analysis.as_mut() {
+            a.set_replicates(replicates);
+        }
+        Ok(())
+    }
+
     /// Only the clustering of the latent summary into `k` clusters, without the rest of the
     /// analysis (UMAP, k-choice): what the evaluation scores.
     pub async fn cluster_labels(&self, k: usize) -> Vec<usize> {
@@ -333,5 +436,6 @@ impl Run {
             self.trainer.weights().await,
             self.analysis.clone(),
         )
+        .with_gene_stats(self.gene_stats.clone())
     }
 }

@@ -39,8 +39,11 @@ pub struct Selection {
     pub dataset: Dataset,
     /// Genes dropped because they never vary (constant in every cell).
     pub constant: Vec<String>,
-    /// Genes left out because they are not among the most variable.
+    /// Varying genes left out: not among the top of the ranking.
     pub not_variable_enough: usize,
+    /// Genes the rule would keep before the top is taken (every varying gene for the
+    /// variance; the genes that pass the test for change over time).
+    pub eligible: usize,
     /// Requested genes of interest that were kept although not among the most variable.
     pub kept_of_interest: Vec<String>,
 }
@@ -56,20 +59,36 @@ impl Dataset {
     /// variance over all cells (ties by column order), plus every gene named in `keep` that
     /// exists (matched case-insensitively), in the file's column order.
     pub fn select(&self, top: Option<usize>, keep: &[String]) -> Selection {
-        let n = self.n_genes();
-        let varying: Vec<usize> = (0..n)
-            .filter(|&g| self.variances.get(g).is_none_or(|&v| v > 0.0))
-            .collect();
-        let constant: Vec<String> = (0..n)
-            .filter(|&g| self.variances.get(g).is_some_and(|&v| v <= 0.0))
-            .map(|g| self.genes[g].clone())
-            .collect();
-        let mut ranked = varying.clone();
+        let mut ranked = self.varying();
         ranked.sort_by(|&a, &b| {
             let va = self.variances.get(a).copied().unwrap_or(0.0);
             let vb = self.variances.get(b).copied().unwrap_or(0.0);
             vb.total_cmp(&va).then(a.cmp(&b))
         });
+        self.select_ranked(&ranked, top, keep)
+    }
+
+    /// Genes that vary at all (every gene when the variances are unknown).
+    fn varying(&self) -> Vec<usize> {
+        (0..self.n_genes())
+            .filter(|&g| self.variances.get(g).is_none_or(|&v| v > 0.0))
+            .collect()
+    }
+
+    /// The first `top` genes of `ranked` (every gene a rule would keep, best first), plus the
+    /// varying genes named in `keep`, in the file's column order.
+    pub fn select_ranked(
+        &self,
+        ranked: &[usize],
+        top: Option<usize>,
+        keep: &[String],
+    ) -> Selection {
+        let n = self.n_genes();
+        let varying = self.varying();
+        let constant: Vec<String> = (0..n)
+            .filter(|&g| self.variances.get(g).is_some_and(|&v| v <= 0.0))
+            .map(|g| self.genes[g].clone())
+            .collect();
         let top = top.unwrap_or(ranked.len()).min(ranked.len());
         let mut chosen = vec![false; n];
         for &g in &ranked[..top] {
@@ -111,7 +130,8 @@ impl Dataset {
             ..self.clone()
         };
         Selection {
-            not_variable_enough: varying.len() - top,
+            not_variable_enough: varying.len().saturating_sub(top),
+            eligible: ranked.len(),
             dataset,
             constant,
             kept_of_interest,

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 pub use vrnn_types::{
     defaults, files, time_label, AnalysisTimings, AnalysisView, Backend, ClusterView, Compute,
-    DatasetShape, EnrichedTerm, EnrichmentView, GeneSelection, KChoicePoint, LatentSummary,
-    Preset, SimilarGene, StabilityView, TrainSettings,
+    DatasetShape, EnrichedTerm, EnrichmentView, GeneSelection, KChoicePoint, LatentSummary, Preset,
+    SimilarGene, StabilityView, TrainSettings,
 };
 
 /// Page → worker.
@@ -172,7 +172,10 @@ pub enum Response {
         genes: usize,
     },
     /// A gene-set file could not be used; the message names the line. Nothing else changes.
-    GeneSetsFailed { file_name: String, message: String },
+    GeneSetsFailed {
+        file_name: String,
+        message: String,
+    },
     /// Something the user should know that is not an error (e.g. genes left out).
     Notice {
         message: String,

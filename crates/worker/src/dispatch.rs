@@ -57,7 +57,8 @@ fn handle(state: &Shared, cancel: &CancelFlag, request: Request, file: Option<we
                 spawn_local(job.run(run::resume_current(st, cancel, epochs, compute)));
             }
         }
-        Request::Recluster { k } => run::recluster(state, k),
+        Request::Recluster { k, core_threshold } => run::recluster(state, k, core_threshold),
+        Request::GeneSets { file_name } => spawn_local(run::gene_sets(st, file_name, file)),
         Request::Similar { gene, n } => run::similar(state, &gene, n),
         Request::Export { name } => saved::export(state, &name),
         Request::ListSaved => spawn_local(saved::list()),

@@ -3,8 +3,10 @@
 
 use std::cell::Cell;
 
+use vrnn_engine::analysis::Progress;
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
+use vrnn_engine::enrich::GeneSets;
 use vrnn_engine::run::{Hooks, Trained};
 use vrnn_engine::{AnalysisError, EpochLosses, Run, RunError, Session, Source};
 use vrnn_protocol::{Backend, Compute, EpochReport, Response, TrainSettings};
@@ -239,35 +241,44 @@ async fn drive(state: &Shared, cancel: &Cell<bool>, mut run: Run, id: String) {
         seconds: run.train_seconds(),
     });
     set_current(state, &id, run.session().await);
-    let result = run
-        .analyse(|p| async move {
-            post(&Response::Progress {
-                label: p.label,
-                fraction: p.fraction,
-            });
-            yield_to_event_loop().await;
-            !cancel.get()
-        })
-        .await
-        .map(|a| a.view());
-    match result {
-        Ok(view) => {
-            post(&Response::Analysed(view));
-            set_current(state, &id, run.session().await);
-            saved::keep(state, true).await;
-        }
+    match run.analyse(|p| report(p, cancel)).await {
+        Ok(_) => {}
         Err(RunError::Analysis(AnalysisError::Cancelled)) => {
             saved::keep(state, false).await;
-            post(&Response::Cancelled {
+            return post(&Response::Cancelled {
                 epochs: run.epochs_done(),
-            })
+            });
         }
-        Err(e) => fail(e.to_string()),
+        Err(e) => return fail(e.to_string()),
     }
+    if let Err(e) = run.train_replicates(|p| report(p, cancel)).await {
+        post(&Response::Notice {
+            message: format!(
+                "The stability trainings stopped ({e}); stability is measured over the k-means restarts only."
+            ),
+        });
+    }
+    let sets = state.borrow().gene_sets.clone();
+    if let Some(a) = run.analysis.as_mut() {
+        a.set_gene_sets(sets);
+        post(&Response::Analysed(a.view()));
+    }
+    set_current(state, &id, run.session().await);
+    saved::keep(state, true).await;
+}
+
+/// Tells the page how far the analysis is, lets it be heard, and says whether to go on.
+async fn report(p: Progress, cancel: &Cell<bool>) -> bool {
+    post(&Response::Progress {
+        label: p.label,
+        fraction: p.fraction,
+    });
+    yield_to_event_loop().await;
+    !cancel.get()
 }
 
 /// Clusters the finished analysis again with another k, without retraining.
-pub fn recluster(state: &Shared, k: usize) {
+pub fn recluster(state: &Shared, k: usize, core_threshold: f64) {
     let mut st = state.borrow_mut();
     if st.running {
         return;
@@ -283,9 +294,16 @@ pub fn recluster(state: &Shared, k: usize) {
             "Clusters (k) must be between 1 and the number of genes ({n})"
         ));
     }
-    c.session.recluster(k);
-    // Cluster numbers in an earlier similar-genes table would now be stale.
-    c.similar = None;
+    if !(0.0..=1.0).contains(&core_threshold) {
+        return fail(format!(
+            "Core threshold must be between 0 and 1 (it is {core_threshold})"
+        ));
+    }
+    if c.session.settings.k != k {
+        // Cluster numbers in an earlier similar-genes table would now be stale.
+        c.similar = None;
+    }
+    c.session.recluster(k, core_threshold);
     if let Some(a) = &c.session.analysis {
         post(&Response::Reclustered(a.cluster_view()));
     }
@@ -314,4 +332,50 @@ pub fn similar(state: &Shared, gene: &str, n: usize) {
         }
         Err(e) => fail(e.to_string()),
     }
+}
+
+/// Reads a gene-set file; every analysis from now on (and the current one) is tested for
+/// enrichment in it. A bad file changes nothing.
+pub async fn gene_sets(state: Shared, file_name: String, file: Option<web_sys::Blob>) {
+    let bytes = match file {
+        Some(f) => crate::load::read_all(&f).await,
+        None => Err("no file arrived with the request".into()),
+    };
+    let sets = match bytes.map(|b| GeneSets::parse(&file_name, &b)) {
+        Ok(Ok(sets)) => sets,
+        Ok(Err(e)) => {
+            return post(&Response::GeneSetsFailed {
+                file_name,
+                message: e.to_string(),
+            })
+        }
+        Err(e) => {
+            return post(&Response::GeneSetsFailed {
+                message: format!("{file_name}: could not be read ({e})"),
+                file_name,
+            })
+        }
+    };
+    post(&Response::GeneSetsLoaded {
+        file_name,
+        sets: sets.sets.len(),
+        genes: sets.n_genes(),
+    });
+    let mut st = state.borrow_mut();
+    st.gene_sets = Some(sets.clone());
+    if st.running {
+        // The analysis that follows picks them up.
+        return;
+    }
+    let Some(a) = st
+        .current
+        .as_mut()
+        .and_then(|c| c.session.analysis.as_mut())
+    else {
+        return;
+    };
+    a.set_gene_sets(Some(sets));
+    post(&Response::Reclustered(a.cluster_view()));
+    drop(st);
+    saved::keep(&state, true).await;
 }

@@ -31,6 +31,8 @@ pub struct State {
     pub current: Option<CurrentRun>,
     /// A panic asked for by the tests (see `Request::InjectPanic`).
     pub fault: Option<(usize, bool)>,
+    /// The user's gene sets: every analysis is tested for enrichment in them.
+    pub gene_sets: Option<vrnn_engine::enrich::GeneSets>,
 }
 
 /// A data set and what it came from.

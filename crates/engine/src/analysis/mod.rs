@@ -2,9 +2,12 @@
 //! k-choice curve and the UMAP are computed once and every plot, table and export reads this
 //! one [`Analysis`], so they can never disagree. The worker and the CLI both run [`analyse`].
 
+pub mod change;
 pub mod cluster;
 pub mod embed;
+pub mod enrich;
 pub mod latent;
+pub mod stability;
 
 use std::future::Future;
 
@@ -14,14 +17,18 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use vrnn_kernels::rng::Rng as ChaChaRng;
-use vrnn_types::{AnalysisView, ClusterView, KChoicePoint, SimilarGene};
+use vrnn_types::{
+    defaults, AnalysisView, ClusterView, EnrichmentView, KChoicePoint, SimilarGene, StabilityView,
+};
 
 use crate::cluster::{k_choice, DistanceMatrix, KChoice, KMeans, KMeansConfig, Points};
 use crate::embed::{Umap, UmapConfig};
+use crate::enrich::{enrichment, GeneSets};
 use crate::ingest::Dataset;
 use crate::latent::{summarise, LatentSummary, Latents};
 use crate::model::Vrnn;
 use crate::preset::Prepared;
+use crate::stability::{stability, Stability};
 
 #[derive(Config, Debug, PartialEq)]
 pub struct AnalysisConfig {
@@ -45,6 +52,12 @@ pub struct AnalysisConfig {
     /// Genes drawn per cluster in the trajectory panels.
     #[config(default = 10)]
     pub trajectories_per_cluster: usize,
+    /// Membership core: genes whose soft membership in their cluster is at least this.
+    #[config(default = 0.5)]
+    pub core_threshold: f64,
+    /// Single-start k-means runs the stability is measured over.
+    #[config(default = 20)]
+    pub stability_restarts: usize,
     #[config(default = 42)]
     pub seed: u64,
 }
@@ -96,6 +109,16 @@ pub struct Analysis {
     pub shown: Vec<Vec<usize>>,
     pub timings: AnalysisTimings,
     pub config: AnalysisConfig,
+    /// The latent summaries of the extra trainings (other seeds) that stability compares.
+    #[serde(default)]
+    pub replicates: Vec<Vec<f32>>,
+    #[serde(default)]
+    pub stability: Stability,
+    /// The user's gene sets, kept so that every new clustering is tested again.
+    #[serde(default)]
+    pub gene_sets: Option<GeneSets>,
+    #[serde(default)]
+    pub enrichment: Option<EnrichmentView>,
 }
 
 /// Runs the whole analysis of a trained model. `progress` is awaited between steps (the worker
@@ -178,6 +201,9 @@ where
         umap.run(25);
     }
     timings.umap_s = now() - t;
+    if !step("Stability: k-means restarts".into(), 1.0).await {
+        return Err(AnalysisError::Cancelled);
+    }
 
     let mut analysis = Analysis {
         genes: dataset.genes.clone(),
@@ -191,8 +217,12 @@ where
         shown: Vec::new(),
         timings,
         config,
+        replicates: Vec::new(),
+        stability: Stability::default(),
+        gene_sets: None,
+        enrichment: None,
     };
-    analysis.shown = analysis.draw_shown();
+    analysis.refresh();
     Ok(analysis)
 }
 
@@ -215,7 +245,78 @@ impl Analysis {
         self.memberships = clustering.memberships(self.points());
         self.clustering = clustering;
         self.config.k = self.clustering.k;
+        self.refresh();
+    }
+
+    /// Everything that follows from the clustering: the genes drawn, the stability and the
+    /// enrichment.
+    fn refresh(&mut self) {
         self.shown = self.draw_shown();
+        self.stability = stability(
+            self.points(),
+            &self.clustering,
+            &self.config.kmeans,
+            self.config.stability_restarts,
+            &self.replicates,
+        );
+        self.enrichment = self
+            .gene_sets
+            .as_ref()
+            .map(|s| enrichment(s, &self.genes, &self.clustering.labels, self.clustering.k));
+    }
+
+    /// Sets the membership-core threshold (clamped to 0..=1).
+    pub fn set_core_threshold(&mut self, alpha: f64) {
+        if alpha.is_finite() {
+            self.config.core_threshold = alpha.clamp(0.0, 1.0);
+        }
+    }
+
+    /// Tests every cluster for enrichment in `sets` from now on (`None`: no enrichment).
+    pub fn set_gene_sets(&mut self, sets: Option<GeneSets>) {
+        self.gene_sets = sets;
+        self.enrichment = self
+            .gene_sets
+            .as_ref()
+            .map(|s| enrichment(s, &self.genes, &self.clustering.labels, self.clustering.k));
+    }
+
+    /// Adds the latent summaries of trainings with other seeds to the stability.
+    pub fn set_replicates(&mut self, replicates: Vec<Vec<f32>>) {
+        self.replicates = replicates;
+        self.refresh();
+    }
+
+    /// Each gene's soft membership in its own cluster.
+    pub fn own_membership(&self) -> Vec<f64> {
+        let k = self.clustering.k;
+        self.clustering
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(g, &c)| self.memberships[g * k + c])
+            .collect()
+    }
+
+    /// Whether each gene is in its cluster's membership core.
+    pub fn cores(&self) -> Vec<bool> {
+        self.own_membership()
+            .iter()
+            .map(|&m| m >= self.config.core_threshold)
+            .collect()
+    }
+
+    /// Heatmap rows: clusters in order, within each the genes by the time point of their
+    /// largest mean (their peak once z-scored), ties by gene order.
+    pub fn heatmap_order(&self) -> Vec<usize> {
+        let t = self.n_times();
+        let peak = |g: usize| {
+            let row = &self.means[g * t..(g + 1) * t];
+            (0..t).fold(0, |best, i| if row[i] > row[best] { i } else { best })
+        };
+        let mut order: Vec<usize> = (0..self.n_genes()).collect();
+        order.sort_by_key(|&g| (self.clustering.labels[g], peak(g), g));
+        order
     }
 
     /// A seeded draw of up to `trajectories_per_cluster` genes of each cluster, in gene order.
@@ -290,6 +391,35 @@ impl Analysis {
             k: self.clustering.k,
             labels: self.clustering.labels.iter().map(|&l| l + 1).collect(),
             shown: self.shown.clone(),
+            membership: self.own_membership().iter().map(|&m| m as f32).collect(),
+            core_threshold: self.config.core_threshold,
+            heatmap_order: self.heatmap_order(),
+            stability: StabilityView {
+                restarts: self.stability.restarts,
+                trainings: self.stability.trainings,
+                confidence: self
+                    .stability
+                    .confidence
+                    .iter()
+                    .map(|&c| c as f32)
+                    .collect(),
+                clusters: self.stability.clusters.clone(),
+                threshold: defaults::STABLE_CLUSTER,
+            },
+            enrichment: self.enrichment.as_ref().map(|e| EnrichmentView {
+                clusters: e
+                    .clusters
+                    .iter()
+                    .map(|terms| {
+                        terms
+                            .iter()
+                            .take(defaults::ENRICHMENT_SHOWN)
+                            .cloned()
+                            .collect()
+                    })
+                    .collect(),
+                ..e.clone()
+            }),
         }
     }
 
@@ -344,6 +474,10 @@ mod tests {
             shown: vec![],
             timings: AnalysisTimings::default(),
             config: AnalysisConfig::new().with_k(2),
+            replicates: vec![],
+            stability: Stability::default(),
+            gene_sets: None,
+            enrichment: None,
         }
     }
 

@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use vrnn_types::{files, time_label, Backend, DatasetShape, SimilarGene};
+use vrnn_types::{files, time_label, Backend, DatasetShape, EnrichmentView, SimilarGene};
 
 use crate::analysis::{Analysis, AnalysisConfig, AnalysisTimings};
+use crate::change::GeneStat;
 use crate::ingest::Dataset;
 use crate::train::{EpochLosses, TrainConfig};
 
@@ -62,11 +63,16 @@ impl ExportFile {
     }
 }
 
-/// `gene,cluster` with clusters 1..=k, as every view numbers them.
+/// `gene,cluster,membership,core` with clusters 1..=k, as every view numbers them: the soft
+/// membership in its own cluster, and whether that reaches the core threshold.
 pub fn clusters_csv(a: &Analysis) -> String {
-    let mut s = String::from("gene,cluster\n");
-    for (g, &l) in a.genes.iter().zip(&a.clustering.labels) {
-        s.push_str(&format!("{},{}\n", field(g), l + 1));
+    let mut s = String::from("gene,cluster,membership,core\n");
+    let own = a.own_membership();
+    for (g, name) in a.genes.iter().enumerate() {
+        let m = own[g];
+        let core = m >= a.config.core_threshold;
+        let c = a.clustering.labels[g] + 1;
+        s.push_str(&format!("{},{c},{m:.6},{core}\n", field(name)));
     }
     s
 }
@@ -101,23 +107,92 @@ pub fn gene_list(a: &Analysis, cluster: usize) -> String {
     s
 }
 
-/// All clusters as a GMT gene-set file (name, description, genes; tab-separated).
-pub fn clusters_gmt(a: &Analysis) -> String {
-    let sizes = a.clustering.sizes();
+/// All clusters as a GMT gene-set file (name, description, genes; tab-separated); with
+/// `cores_only`, each cluster's membership core.
+pub fn clusters_gmt(a: &Analysis, cores_only: bool) -> String {
+    let k = a.clustering.k;
+    let cores = a.cores();
     let mut s = String::new();
-    for c in 1..=a.clustering.k {
+    for c in 0..k {
+        let members: Vec<&str> = (0..a.n_genes())
+            .filter(|&g| a.clustering.labels[g] == c && (!cores_only || cores[g]))
+            .map(|g| a.genes[g].as_str())
+            .collect();
+        let what = if cores_only {
+            format!("core (membership >= {})", a.config.core_threshold)
+        } else {
+            String::new()
+        };
+        let (name, sep) = if cores_only { ("_core", " ") } else { ("", "") };
         s.push_str(&format!(
-            "cluster_{c}\tVRNN cluster {c} of {} ({} genes)",
-            a.clustering.k,
-            sizes[c - 1]
+            "cluster_{}{name}\tVRNN cluster {} of {k}{sep}{what} ({} genes)",
+            c + 1,
+            c + 1,
+            members.len()
         ));
-        for (g, &l) in a.genes.iter().zip(&a.clustering.labels) {
-            if l + 1 == c {
-                s.push('\t');
-                s.push_str(g);
-            }
+        for g in members {
+            s.push('\t');
+            s.push_str(g);
         }
         s.push('\n');
+    }
+    s
+}
+
+/// `gene,cluster,confidence`: how often each gene lands with its cluster's other members when
+/// the clustering is done again ([`crate::stability`]).
+pub fn stability_csv(a: &Analysis) -> String {
+    let mut s = String::from("gene,cluster,confidence\n");
+    for (g, name) in a.genes.iter().enumerate() {
+        let c = a.stability.confidence.get(g).copied().unwrap_or(f64::NAN);
+        s.push_str(&format!(
+            "{},{},{c:.6}\n",
+            field(name),
+            a.clustering.labels[g] + 1
+        ));
+    }
+    s
+}
+
+/// `cluster,set,overlap,set_size,fold,p,q,genes`: every cluster's terms with at least one
+/// gene in it, smallest p first; genes separated by `;`.
+pub fn enrichment_csv(e: &EnrichmentView) -> String {
+    let mut s = String::from("cluster,set,overlap,set_size,fold,p,q,genes\n");
+    for (c, terms) in e.clusters.iter().enumerate() {
+        for t in terms {
+            s.push_str(&format!(
+                "{},{},{},{},{:.6},{:e},{:e},{}\n",
+                c + 1,
+                field(&t.set),
+                t.overlap,
+                t.set_size,
+                t.fold,
+                t.p,
+                t.q,
+                field(&t.genes.join(";"))
+            ));
+        }
+    }
+    s
+}
+
+/// `gene,mean,variance,f,p,q,effect,welch,analysed`: every gene read, with its test for change
+/// over time ([`crate::change`]).
+pub fn genes_csv(stats: &[GeneStat]) -> String {
+    let mut s = String::from("gene,mean,variance,f,p,q,effect,welch,analysed\n");
+    for g in stats {
+        s.push_str(&format!(
+            "{},{:.6},{:.6},{:.6},{:e},{:e},{:.6},{},{}\n",
+            field(&g.gene),
+            g.mean,
+            g.variance,
+            g.test.f,
+            g.test.p,
+            g.q,
+            g.test.effect,
+            g.test.welch,
+            g.analysed
+        ));
     }
     s
 }
@@ -171,6 +246,9 @@ pub fn similar_csv(queries: &[(String, Vec<SimilarGene>)]) -> String {
 /// Names of every file [`analysis_file`] can produce for this analysis.
 pub fn analysis_file_names(a: &Analysis) -> Vec<String> {
     let mut names: Vec<String> = files::ANALYSIS.map(String::from).to_vec();
+    if a.enrichment.is_some() {
+        names.push(files::ENRICHMENT_CSV.into());
+    }
     names.extend((1..=a.clustering.k).map(files::cluster_list));
     names
 }
@@ -180,7 +258,10 @@ pub fn analysis_file(a: &Analysis, name: &str) -> Option<ExportFile> {
     let contents = match name {
         files::CLUSTERS_CSV => clusters_csv(a),
         files::MEMBERSHIPS_CSV => memberships_csv(a),
-        files::CLUSTERS_GMT => clusters_gmt(a),
+        files::CLUSTERS_GMT => clusters_gmt(a, false),
+        files::CORES_GMT => clusters_gmt(a, true),
+        files::STABILITY_CSV => stability_csv(a),
+        files::ENRICHMENT_CSV => enrichment_csv(a.enrichment.as_ref()?),
         files::LATENTS_CSV => latents_csv(a),
         files::UMAP_CSV => umap_csv(a),
         files::MEANS_CSV => time_matrix_csv(&a.genes, &a.times, &a.means),

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use vrnn_types::{files, Backend, SimilarGene, TrainSettings};
 
 use crate::analysis::Analysis;
+use crate::change::GeneStat;
 use crate::export::{self, AnalysisInfo, DatasetInfo, ExportFile, RunInfo, Timings};
 use crate::ingest::Dataset;
 use crate::model::TorchTensors;
@@ -75,6 +76,10 @@ pub struct Session {
     pub weights: TorchTensors,
     /// The analysis of the trained model; `None` in a checkpoint taken while training ran.
     pub analysis: Option<Analysis>,
+    /// Every gene of the data set as read, with its change test (`genes.csv`); empty in
+    /// sessions saved before it existed.
+    #[serde(default)]
+    pub gene_stats: Vec<GeneStat>,
 }
 
 /// Why a file could not be opened as a session.
@@ -118,7 +123,14 @@ impl Session {
             history,
             weights,
             analysis,
+            gene_stats: Vec::new(),
         }
+    }
+
+    /// The same session with its gene table.
+    pub fn with_gene_stats(mut self, gene_stats: Vec<GeneStat>) -> Session {
+        self.gene_stats = gene_stats;
+        self
     }
 
     /// The file's bytes: the magic line, then the session as gzip-compressed JSON.
@@ -173,12 +185,15 @@ impl Session {
         self.analysis.is_none()
     }
 
-    /// Clusters the analysis again into `k` clusters; the settings follow, so a reopened
-    /// session shows this clustering.
-    pub fn recluster(&mut self, k: usize) {
+    /// Clusters the analysis again into `k` clusters with membership cores at `core_threshold`;
+    /// the settings follow, so a reopened session shows this clustering.
+    pub fn recluster(&mut self, k: usize, core_threshold: f64) {
         if let Some(a) = self.analysis.as_mut() {
-            a.recluster(k);
-            self.settings.k = k;
+            a.set_core_threshold(core_threshold);
+            if k != a.clustering.k {
+                a.recluster(k);
+            }
+            self.settings.k = a.clustering.k;
         }
     }
 
@@ -190,6 +205,7 @@ impl Session {
             files::LOSS_CSV => export::loss_csv(&self.history),
             files::RUN_JSON => self.run_info().to_json(),
             files::SIMILAR_GENES_CSV if !similar.is_empty() => export::similar_csv(similar),
+            files::GENES_CSV if !self.gene_stats.is_empty() => export::genes_csv(&self.gene_stats),
             _ => return export::analysis_file(self.analysis.as_ref()?, name),
         };
         Some(ExportFile::new(name, contents))
