@@ -117,7 +117,7 @@ fn run_writes_loss_means_and_run_json() {
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
     let clusters = read("clusters.csv");
     let lines: Vec<&str> = clusters.lines().collect();
-    assert_eq!(lines[0], "gene,cluster");
+    assert_eq!(lines[0], "gene,cluster,membership,core");
     assert_eq!(lines.len(), 31);
     let labels: Vec<usize> = lines[1..]
         .iter()
@@ -128,7 +128,7 @@ fn run_writes_loss_means_and_run_json() {
         let list = read(&format!("cluster_{c}.txt"));
         let expected: Vec<&str> = lines[1..]
             .iter()
-            .filter(|l| l.ends_with(&format!(",{c}")))
+            .filter(|l| l.split(',').nth(1) == Some(&c.to_string()))
             .map(|l| l.split(',').next().unwrap())
             .collect();
         assert_eq!(list.lines().collect::<Vec<_>>(), expected);

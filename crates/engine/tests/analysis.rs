@@ -123,8 +123,8 @@ fn one_reproducible_result_that_every_export_agrees_with() {
         .lines()
         .skip(1)
         .map(|l| {
-            let (g, c) = l.split_once(',').unwrap();
-            (g.to_string(), c.parse().unwrap())
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].parse().unwrap())
         })
         .collect();
     assert_eq!(rows.len(), 40);
@@ -161,6 +161,8 @@ fn one_reproducible_result_that_every_export_agrees_with() {
             "clusters.csv",
             "memberships.csv",
             "clusters.gmt",
+            "clusters_core.gmt",
+            "stability.csv",
             "latents.csv",
             "umap.csv",
             "means.csv",
@@ -364,24 +366,36 @@ fn a_version_1_session_is_migrated() {
     assert_eq!(s.epochs_done(), 3);
     assert_eq!(s.dataset.n_genes(), 20);
     let text = |name: &str| String::from_utf8(fixture(name)).unwrap();
-    for (name, written_by_v1) in [
-        (files::CLUSTERS_CSV, "session-v1-clusters.csv"),
-        (files::LOSS_CSV, "session-v1-loss.csv"),
-    ] {
-        assert_eq!(
-            s.file(name, &[]).unwrap().contents,
-            text(written_by_v1),
-            "{name}"
-        );
-    }
+    // clusters.csv has since gained the membership and core columns after `gene,cluster`.
+    let first_two = |csv: String| -> String {
+        csv.lines()
+            .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(",") + "\n")
+            .collect()
+    };
+    assert_eq!(
+        first_two(s.file(files::CLUSTERS_CSV, &[]).unwrap().contents),
+        text("session-v1-clusters.csv")
+    );
+    assert_eq!(
+        s.file(files::LOSS_CSV, &[]).unwrap().contents,
+        text("session-v1-loss.csv")
+    );
     // run.json: the same record, now derived from the session (plus the generator's name).
     let mut v1: serde_json::Value = serde_json::from_str(&text("session-v1-run.json")).unwrap();
     let mut v2: serde_json::Value = serde_json::from_str(&s.run_info().to_json()).unwrap();
     assert_eq!(v2["generator"], vrnn_kernels::rng::GENERATOR);
+    // Recorded since version 1: the gene selection (version 1 runs used the variance), the
+    // stability trainings (none) and the core threshold (the default).
+    assert_eq!(v2["gene_selection"]["rule"], "Variance");
+    assert_eq!(v2["stability_runs"], 0);
+    assert_eq!(v2["analysis"]["core_threshold"], 0.5);
     for v in [&mut v1, &mut v2] {
         let o = v.as_object_mut().unwrap();
         o.remove("generator");
         o.remove("version");
+        o.remove("gene_selection");
+        o.remove("stability_runs");
+        o["analysis"].as_object_mut().unwrap().remove("core_threshold");
         o["timings"]
             .as_object_mut()
             .unwrap()

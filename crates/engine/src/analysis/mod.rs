@@ -52,12 +52,6 @@ pub struct AnalysisConfig {
     /// Genes drawn per cluster in the trajectory panels.
     #[config(default = 10)]
     pub trajectories_per_cluster: usize,
-    /// Membership core: genes whose soft membership in their cluster is at least this.
-    #[config(default = 0.5)]
-    pub core_threshold: f64,
-    /// Single-start k-means runs the stability is measured over.
-    #[config(default = 20)]
-    pub stability_restarts: usize,
     #[config(default = 42)]
     pub seed: u64,
 }
@@ -109,6 +103,9 @@ pub struct Analysis {
     pub shown: Vec<Vec<usize>>,
     pub timings: AnalysisTimings,
     pub config: AnalysisConfig,
+    /// Membership core: genes whose soft membership in their cluster is at least this.
+    #[serde(default = "default_core_threshold")]
+    pub core_threshold: f64,
     /// The latent summaries of the extra trainings (other seeds) that stability compares.
     #[serde(default)]
     pub replicates: Vec<Vec<f32>>,
@@ -119,6 +116,10 @@ pub struct Analysis {
     pub gene_sets: Option<GeneSets>,
     #[serde(default)]
     pub enrichment: Option<EnrichmentView>,
+}
+
+fn default_core_threshold() -> f64 {
+    defaults::CORE_THRESHOLD
 }
 
 /// Runs the whole analysis of a trained model. `progress` is awaited between steps (the worker
@@ -217,6 +218,7 @@ where
         shown: Vec::new(),
         timings,
         config,
+        core_threshold: defaults::CORE_THRESHOLD,
         replicates: Vec::new(),
         stability: Stability::default(),
         gene_sets: None,
@@ -256,7 +258,7 @@ impl Analysis {
             self.points(),
             &self.clustering,
             &self.config.kmeans,
-            self.config.stability_restarts,
+            defaults::STABILITY_RESTARTS,
             &self.replicates,
         );
         self.enrichment = self
@@ -268,7 +270,7 @@ impl Analysis {
     /// Sets the membership-core threshold (clamped to 0..=1).
     pub fn set_core_threshold(&mut self, alpha: f64) {
         if alpha.is_finite() {
-            self.config.core_threshold = alpha.clamp(0.0, 1.0);
+            self.core_threshold = alpha.clamp(0.0, 1.0);
         }
     }
 
@@ -302,7 +304,7 @@ impl Analysis {
     pub fn cores(&self) -> Vec<bool> {
         self.own_membership()
             .iter()
-            .map(|&m| m >= self.config.core_threshold)
+            .map(|&m| m >= self.core_threshold)
             .collect()
     }
 
@@ -392,7 +394,7 @@ impl Analysis {
             labels: self.clustering.labels.iter().map(|&l| l + 1).collect(),
             shown: self.shown.clone(),
             membership: self.own_membership().iter().map(|&m| m as f32).collect(),
-            core_threshold: self.config.core_threshold,
+            core_threshold: self.core_threshold,
             heatmap_order: self.heatmap_order(),
             stability: StabilityView {
                 restarts: self.stability.restarts,
@@ -474,6 +476,7 @@ mod tests {
             shown: vec![],
             timings: AnalysisTimings::default(),
             config: AnalysisConfig::new().with_k(2),
+            core_threshold: 0.5,
             replicates: vec![],
             stability: Stability::default(),
             gene_sets: None,

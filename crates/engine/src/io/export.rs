@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use vrnn_types::{files, time_label, Backend, DatasetShape, EnrichmentView, SimilarGene};
+use vrnn_types::{
+    files, time_label, Backend, DatasetShape, EnrichmentView, GeneSelection, SimilarGene,
+};
 
 use crate::analysis::{Analysis, AnalysisConfig, AnalysisTimings};
 use crate::change::GeneStat;
@@ -70,7 +72,7 @@ pub fn clusters_csv(a: &Analysis) -> String {
     let own = a.own_membership();
     for (g, name) in a.genes.iter().enumerate() {
         let m = own[g];
-        let core = m >= a.config.core_threshold;
+        let core = m >= a.core_threshold;
         let c = a.clustering.labels[g] + 1;
         s.push_str(&format!("{},{c},{m:.6},{core}\n", field(name)));
     }
@@ -119,7 +121,7 @@ pub fn clusters_gmt(a: &Analysis, cores_only: bool) -> String {
             .map(|g| a.genes[g].as_str())
             .collect();
         let what = if cores_only {
-            format!("core (membership >= {})", a.config.core_threshold)
+            format!("core (membership >= {})", a.core_threshold)
         } else {
             String::new()
         };
@@ -346,6 +348,12 @@ pub struct RunInfo {
     pub dataset: DatasetInfo,
     pub n_train_genes: usize,
     pub n_test_genes: usize,
+    /// How the genes were chosen.
+    #[serde(default)]
+    pub gene_selection: GeneSelectionInfo,
+    /// Extra trainings with other seeds that the stability compares.
+    #[serde(default)]
+    pub stability_runs: usize,
     pub timings: Timings,
     /// Settings and timings of the analysis after training (absent when it did not run).
     #[serde(default)]
@@ -356,9 +364,23 @@ pub struct RunInfo {
     pub version: String,
 }
 
+/// The gene selection of `run.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GeneSelectionInfo {
+    pub rule: GeneSelection,
+    /// At most this many genes (None: every gene the rule keeps).
+    pub top: Option<usize>,
+    /// The false-discovery rate and smallest effect of [`GeneSelection::Change`].
+    pub fdr: f64,
+    pub min_effect: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnalysisInfo {
     pub config: AnalysisConfig,
+    /// Membership-core threshold of `clusters.csv`'s `core` column.
+    #[serde(default)]
+    pub core_threshold: f64,
     pub timings: AnalysisTimings,
     pub cluster_sizes: Vec<usize>,
 }
@@ -367,6 +389,7 @@ impl AnalysisInfo {
     pub fn of(a: &Analysis) -> Self {
         Self {
             config: a.config.clone(),
+            core_threshold: a.core_threshold,
             timings: a.timings.clone(),
             cluster_sizes: a.clustering.sizes(),
         }

@@ -230,6 +230,13 @@ impl Session {
                 .with_composition(log_factors),
             n_train_genes: n - n_test,
             n_test_genes: n_test,
+            gene_selection: export::GeneSelectionInfo {
+                rule: self.settings.selection,
+                top: self.settings.genes,
+                fdr: self.settings.fdr,
+                min_effect: vrnn_types::defaults::MIN_EFFECT,
+            },
+            stability_runs: self.settings.stability_runs,
             timings: Timings {
                 ingest_s: self.source.ingest_s,
                 train_s: self.train_s,
