@@ -62,6 +62,17 @@ pub fn count(n: f64) -> String {
     out
 }
 
+/// A p or q value: `0.034`, `1.2e-5` (scientific below 0.001, where fixed digits say nothing).
+pub fn p_value(p: f64) -> String {
+    if !p.is_finite() || p < 0.0 {
+        "?".into()
+    } else if p == 0.0 || p >= 1e-3 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +92,8 @@ mod tests {
         assert_eq!(count(950.0), "950");
         assert_eq!(count(12_345.4), "12,345");
         assert_eq!(count(1_000_000.0), "1,000,000");
+        assert_eq!(p_value(0.0342), "0.034");
+        assert_eq!(p_value(1.234e-5), "1.2e-5");
+        assert_eq!(p_value(f64::NAN), "?");
     }
 }

@@ -112,7 +112,7 @@ mod tests {
         let clusters = ClusterView {
             k: 2,
             labels: vec![2, 1, 2, 0],
-            shown: vec![],
+            ..Default::default()
         };
         assert_eq!(members(&clusters), [vec![1], vec![0, 2]]);
     }

@@ -8,6 +8,8 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod clusters;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod format;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod genes;

@@ -147,6 +147,41 @@ impl Commands {
         self.send(&Request::DeleteSaved { id });
     }
 
+    /// Reads a gene-set file (GMT, or a `gene,set` table); the worker answers
+    /// `GeneSetsLoaded` or `GeneSetsFailed`, then tests every analysis, this one included,
+    /// for enrichment in its sets.
+    pub fn load_gene_sets(self, file: web_sys::File) {
+        let file_name = file.name();
+        self.state.gene_sets.update(|g| {
+            g.reading = Some(file_name.clone());
+            g.error = None;
+        });
+        self.client.with_value(|c| {
+            if let Some(c) = c {
+                c.send_with_file(&Request::GeneSets { file_name }, &file)
+            }
+        });
+    }
+
+    /// A new membership-core threshold: the analysis shown is clustered again with it (no
+    /// retraining). Sent from the control rather than followed from the state, so that an
+    /// analysis without memberships (an older session) is never re-clustered unasked.
+    pub fn set_core_threshold(self, threshold: f64) {
+        let s = self.state;
+        let threshold = threshold.clamp(0.0, 1.0);
+        if !threshold.is_finite() || threshold == s.core_threshold.get_untracked() {
+            return;
+        }
+        s.core_threshold.set(threshold);
+        let has_analysis = s.analysis.with_untracked(|a| a.is_some());
+        if has_analysis && s.phase.get_untracked() == Phase::Done {
+            self.send(&Request::Recluster {
+                k: s.k.get_untracked().max(1),
+                core_threshold: threshold,
+            });
+        }
+    }
+
     /// Asks for one of the run's files (names from `vrnn_protocol::files`); it comes back as a
     /// download.
     pub fn export(self, name: String) {
@@ -154,15 +189,18 @@ impl Commands {
     }
 
     /// Sends what follows from the state: a new k after training re-clusters the same latents
-    /// (no retraining), and the similar-genes table follows the selected gene, its length and
-    /// the clustering.
+    /// (no retraining, with the core threshold shown), and the similar-genes table follows the
+    /// selected gene, its length and the clustering.
     pub fn follow_state(self) {
         let s = self.state;
         Effect::new(move || {
             let k = s.k.get();
             let current = s.analysis.with(|a| a.as_ref().map(|a| a.clusters.k));
             if current.is_some_and(|c| c != k) && k >= 1 && s.phase.get_untracked() == Phase::Done {
-                self.send(&Request::Recluster { k });
+                self.send(&Request::Recluster {
+                    k,
+                    core_threshold: s.core_threshold.get_untracked(),
+                });
             }
         });
         Effect::new(move || {

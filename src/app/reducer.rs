@@ -4,12 +4,11 @@
 //! out, so the reducer itself touches neither the worker nor the browser and is tested natively.
 
 use leptos::prelude::*;
-use vrnn_protocol::{
-    defaults, AnalysisView, Backend, Compute, DatasetSummary, EpochReport, Request, Response,
-};
+use vrnn_protocol::{defaults, Backend, Compute, Request, Response};
 
-use super::state::{AppState, Phase, SimilarList, StoredRun};
+use super::state::{AppState, GeneSets, Phase, SimilarList, StoredRun};
 use crate::format;
+use status::{analysed_status, backend_label, epoch_status, loaded_status, reading_status};
 
 /// What the page does after applying a response.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +109,20 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
                 "Reading {file_name} was cancelled; the previous data and results are kept."
             ));
         }
+        Response::GeneSetsLoaded {
+            file_name,
+            sets,
+            genes,
+        } => s.gene_sets.set(GeneSets {
+            reading: None,
+            loaded: Some((file_name, sets, genes)),
+            error: None,
+        }),
+        // The sets read before (if any) stay in use, so only the message changes.
+        Response::GeneSetsFailed { message, .. } => s.gene_sets.update(|g| {
+            g.reading = None;
+            g.error = Some(message);
+        }),
         Response::Notice { message } => s.notice.set(Some(message)),
         Response::Started {
             backend,
@@ -159,6 +172,11 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             s.status
                 .set(analysed_status(&s.trained.get_untracked(), &view));
             s.k.set(view.clusters.k);
+            // The threshold is no training setting: the analysis says which one its cores
+            // used (an analysis without memberships, from an older session, has none).
+            if !view.clusters.membership.is_empty() {
+                s.core_threshold.set(view.clusters.core_threshold);
+            }
             s.selected.set(None);
             s.similar.set(None);
             s.analysis.set(Some(view));
@@ -241,6 +259,8 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
 /// The worker died and a new one started: reopen the run from its latest stored copy (on the
 /// CPU at once, when WebGPU failed while training), or start over when none was stored.
 fn crashed(s: &AppState, message: &str) -> Vec<Followup> {
+    // The new worker has not read the gene sets: the page must not say it has.
+    s.gene_sets.set(GeneSets::default());
     let on_webgpu = matches!(
         s.phase.get_untracked(),
         Phase::Training {
@@ -292,79 +312,7 @@ fn crashed(s: &AppState, message: &str) -> Vec<Followup> {
     }
 }
 
-fn backend_label(backend: Option<Backend>) -> &'static str {
-    backend.map(Backend::label).unwrap_or_default()
-}
-
-/// The status line while a file is read.
-fn reading_status(file_name: &str, bytes: f64, total: f64, rows: u64, seconds: f64) -> String {
-    let rate = bytes / seconds.max(1e-3);
-    let eta = (total - bytes).max(0.0) / rate.max(1.0);
-    format!(
-        "Reading {file_name}: {} of {} ({:.0} %) · {} rows · {:.1} MB/s · {} rows/s · ETA {}",
-        format::bytes(bytes),
-        format::bytes(total),
-        100.0 * bytes / total.max(1.0),
-        format::count(rows as f64),
-        rate / 1e6,
-        format::count(rows as f64 / seconds.max(1e-3)),
-        format::duration(eta)
-    )
-}
-
-/// The status line once a data set has loaded.
-fn loaded_status(s: &DatasetSummary) -> String {
-    let of_type = s
-        .cell_type
-        .as_ref()
-        .map(|t| format!(" of type {t}"))
-        .unwrap_or_default();
-    let read = if s.read.seconds > 0.0 {
-        format!(
-            " Read {} in {} ({:.1} MB/s).",
-            format::bytes(s.read.bytes),
-            format::duration(s.read.seconds),
-            s.read.bytes / 1e6 / s.read.seconds
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "Loaded {}: {} cells{of_type}, {} genes, {} time points.{read}",
-        s.file_name,
-        s.shape.n_cells,
-        s.shape.n_genes,
-        s.shape.times.len()
-    )
-}
-
-/// The status line after each epoch.
-fn epoch_status(e: &EpochReport, backend: Option<Backend>) -> String {
-    format!(
-        "Epoch {}/{} · train loss {:.4} · test loss {:.4} · ETA {} · {}",
-        e.epoch,
-        e.epochs,
-        e.train_loss,
-        e.test_loss,
-        format::duration(format::eta(e.epoch, e.epochs, e.elapsed)),
-        backend_label(backend)
-    )
-}
-
-/// The status line once the analysis is in (it contains `Finished`, which the tests await).
-fn analysed_status(trained: &str, view: &AnalysisView) -> String {
-    let t = &view.timings;
-    format!(
-        "Finished: {trained} · {} clusters of {} genes · analysis {} (latent summary {}, k choice {}, clustering {}, UMAP {}).",
-        view.clusters.k,
-        view.genes.len(),
-        format::duration(t.latent_s + t.k_choice_s + t.cluster_s + t.umap_s),
-        format::duration(t.latent_s),
-        format::duration(t.k_choice_s),
-        format::duration(t.cluster_s),
-        format::duration(t.umap_s),
-    )
-}
+mod status;
 
 #[cfg(test)]
 mod tests;

@@ -7,8 +7,8 @@
 
 use leptos::prelude::*;
 use vrnn_protocol::{
-    defaults, AnalysisView, Backend, Compute, DatasetSummary, EpochReport, LatentSummary, Preset,
-    Request, SavedRun, SimilarGene, TrainSettings,
+    defaults, AnalysisView, Backend, Compute, DatasetSummary, EpochReport, GeneSelection,
+    LatentSummary, Preset, Request, SavedRun, SimilarGene, TrainSettings,
 };
 
 use crate::genes;
@@ -44,6 +44,19 @@ pub struct SimilarList {
     pub genes: Vec<SimilarGene>,
 }
 
+/// The user's gene-set file as the worker last reported it: kept apart from the analysis, as
+/// the worker keeps the sets for every later run too.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GeneSets {
+    /// The file being read, until the worker answers.
+    pub reading: Option<String>,
+    /// The file read last: its name, its sets and its distinct genes.
+    pub loaded: Option<(String, usize, usize)>,
+    /// Why the last file could not be used (shown beside the `Gene sets` input, not as the
+    /// page's alert: the analysis is unaffected).
+    pub error: Option<String>,
+}
+
 /// What the page's URL asks for (`?backend=cpu|webgpu&epochs=N`, `?inject-panic=N`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UrlSettings {
@@ -51,6 +64,20 @@ pub struct UrlSettings {
     pub epochs: Option<usize>,
     /// A testing aid sent to the worker once it is ready.
     pub fault: Option<Request>,
+}
+
+/// The most stability runs the page asks for: each one trains the model again.
+pub const MAX_STABILITY_RUNS: usize = 10;
+/// The smallest FDR the page sends (0 would keep no gene at all).
+pub const MIN_FDR: f64 = 1e-4;
+
+/// An FDR the worker can use: within `MIN_FDR..=1`, the default for text that is no number.
+pub fn clamp_fdr(fdr: f64) -> f64 {
+    if fdr.is_finite() {
+        fdr.clamp(MIN_FDR, 1.0)
+    } else {
+        defaults::FDR
+    }
 }
 
 /// The page's state: signals and stored values, created once by [`AppState::new`].
@@ -88,6 +115,14 @@ pub struct AppState {
     pub batch_size: RwSignal<usize>,
     /// `None`: the preset's own latent summary.
     pub latent: RwSignal<Option<LatentSummary>>,
+    pub selection: RwSignal<GeneSelection>,
+    /// The false-discovery rate of `Changing over time`.
+    pub fdr: RwSignal<f64>,
+    /// Extra trainings with other seeds that measure the clusters' stability.
+    pub stability_runs: RwSignal<usize>,
+    /// The membership-core threshold of the clustering shown (not a training setting: a
+    /// change re-clusters the analysis without retraining).
+    pub core_threshold: RwSignal<f64>,
     /// The genes of interest as typed.
     pub goi_text: RwSignal<String>,
     /// Genes listed per similar-genes query.
@@ -103,6 +138,7 @@ pub struct AppState {
     /// The gene chosen in the search or on the UMAP (its row in the analysis).
     pub selected: RwSignal<Option<usize>>,
     pub similar: RwSignal<Option<SimilarList>>,
+    pub gene_sets: RwSignal<GeneSets>,
     /// The latest copy of this run in the browser's storage.
     pub stored: RwSignal<Option<StoredRun>>,
     /// Every run kept in this browser.
@@ -132,6 +168,10 @@ impl AppState {
             genes: RwSignal::new(defaults::MAX_GENES),
             batch_size: RwSignal::new(d.batch_size()),
             latent: RwSignal::new(d.latent),
+            selection: RwSignal::new(d.selection),
+            fdr: RwSignal::new(d.fdr),
+            stability_runs: RwSignal::new(d.stability_runs),
+            core_threshold: RwSignal::new(defaults::CORE_THRESHOLD),
             goi_text: RwSignal::new(defaults::genes_of_interest_text()),
             similar_n: RwSignal::new(defaults::SIMILAR_N),
             backend: RwSignal::new(None),
@@ -140,6 +180,7 @@ impl AppState {
             analysis: RwSignal::new(None),
             selected: RwSignal::new(None),
             similar: RwSignal::new(None),
+            gene_sets: RwSignal::new(GeneSets::default()),
             stored: RwSignal::new(None),
             saved: RwSignal::new(Vec::new()),
         }
@@ -159,13 +200,18 @@ impl AppState {
                 .goi_text
                 .with_untracked(|t| genes::split_list(t).map(String::from).collect()),
             batch_size: Some(self.batch_size.get_untracked().max(1)),
+            selection: self.selection.get_untracked(),
+            fdr: clamp_fdr(self.fdr.get_untracked()),
+            stability_runs: self.stability_runs.get_untracked().min(MAX_STABILITY_RUNS),
             ..TrainSettings::default()
         }
     }
 
-    /// Chooses a preset: its default epochs follow, unless the URL gave epochs.
+    /// Chooses a preset: its default epochs follow, unless the URL gave epochs, and its default
+    /// gene selection.
     pub fn choose_preset(&self, preset: Preset) {
         self.preset.set(preset);
+        self.selection.set(preset.default_selection());
         if self.url_epochs.is_none() {
             self.epochs.set(preset.default_epochs());
         }
@@ -216,54 +262,4 @@ impl AppState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_new_page_starts_from_the_shared_defaults() {
-        let s = AppState::new(UrlSettings::default());
-        let d = TrainSettings::default();
-        assert_eq!(s.epochs.get_untracked(), Preset::default().default_epochs());
-        assert_eq!(s.seed.get_untracked(), defaults::SEED);
-        assert_eq!(s.k.get_untracked(), defaults::K);
-        assert_eq!(s.batch_size.get_untracked(), defaults::BATCH_SIZE);
-        assert_eq!(s.genes.get_untracked(), defaults::MAX_GENES);
-        assert_eq!(s.goi_text.get_untracked(), "IRF1, CXCL9, CXCL10");
-        // Untouched controls ask for the defaults, spelled out.
-        assert_eq!(
-            s.train_settings(),
-            TrainSettings {
-                genes: Some(defaults::MAX_GENES),
-                batch_size: Some(defaults::BATCH_SIZE),
-                ..d
-            }
-        );
-    }
-
-    #[test]
-    fn url_epochs_survive_a_preset_change() {
-        let s = AppState::new(UrlSettings {
-            compute: Some(Compute::Cpu),
-            epochs: Some(3),
-            fault: None,
-        });
-        assert_eq!(s.compute.get_untracked(), Compute::Cpu);
-        s.choose_preset(Preset::Reference);
-        assert_eq!(s.epochs.get_untracked(), 3);
-
-        let s = AppState::new(UrlSettings::default());
-        s.choose_preset(Preset::Reference);
-        assert_eq!(s.epochs.get_untracked(), Preset::Reference.default_epochs());
-    }
-
-    #[test]
-    fn settings_are_raised_to_their_minimum_and_genes_split() {
-        let s = AppState::new(UrlSettings::default());
-        s.epochs.set(0);
-        s.k.set(0);
-        s.goi_text.set("STAT1;  IRF1".into());
-        let t = s.train_settings();
-        assert_eq!((t.epochs, t.k), (1, 1));
-        assert_eq!(t.keep, ["STAT1", "IRF1"]);
-    }
-}
+mod tests;

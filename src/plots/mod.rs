@@ -2,13 +2,16 @@
 //!
 //! Every plot of a run reads the one [`AnalysisView`] the worker sent, so cluster numbers and
 //! colours agree everywhere. The figures are in [`charts`] (one axis: loss, UMAP, k choice,
-//! genes over time) and [`panels`] (one panel per cluster on plotly's subplot grid, so the
-//! toolbar saves them as one PNG or SVG); [`draw`] hands them to plotly.js. This module holds
+//! genes over time), [`panels`] and [`summary`] (one panel per cluster on plotly's subplot
+//! grid, so the toolbar saves them as one PNG or SVG) and [`heatmap`] (every gene, cluster by
+//! cluster); [`draw`] hands them to plotly.js, with the same PNG and SVG buttons for each. This module holds
 //! what they share: the colours and the escaping of user text.
 
 mod charts;
 mod draw;
+mod heatmap;
 mod panels;
+mod summary;
 
 use plotly::layout::Margin;
 use plotly::Configuration;
@@ -16,7 +19,9 @@ use vrnn_protocol::AnalysisView;
 
 pub use charts::{genes_of_interest, k_choice, loss_plot, similar_genes, umap};
 pub use draw::{draw, draw_figure, draw_then, figure, on_point_click};
-pub use panels::{cluster_summary, trajectories};
+pub use heatmap::heatmap;
+pub use panels::trajectories;
+pub use summary::cluster_summary;
 
 /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 pub const TRAIN_COLOUR: &str = "#0072B2";

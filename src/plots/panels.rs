@@ -1,14 +1,14 @@
-//! Figures with one panel per cluster: the trajectories and the cluster summaries. plotly.rs
-//! types only name eight axes, so the axes beyond are added to the figure's JSON before
-//! drawing.
+//! Figures with one panel per cluster: the trajectories here, the cluster summaries in
+//! [`super::summary`]. plotly.rs types only name eight axes, so the axes beyond are added to the
+//! figure's JSON before drawing.
 
-use plotly::common::{DashType, Fill, Line, Marker, Mode};
+use plotly::common::{DashType, Line, Marker, Mode};
 use plotly::layout::{GridPattern, LayoutGrid, Margin};
 use plotly::{Layout, Plot, Scatter};
 use serde_json::{json, Value};
 use vrnn_protocol::AnalysisView;
 
-use super::{base_config, cluster_colour, label, row, GOI_COLOURS, SELECTED};
+use super::{base_config, cluster_colour, label, row, SELECTED};
 use crate::genes::members;
 
 /// Several genes' time courses as one line trace, broken by gaps between genes (one trace
@@ -33,7 +33,7 @@ fn gapped(
 }
 
 /// Axis reference names of panel `c` (0-based): `x`, `x2`, ...
-fn axis_names(c: usize) -> (String, String) {
+pub(super) fn axis_names(c: usize) -> (String, String) {
     if c == 0 {
         ("x".into(), "y".into())
     } else {
@@ -42,7 +42,7 @@ fn axis_names(c: usize) -> (String, String) {
 }
 
 /// A panel figure's JSON with one axis pair and title per cluster on a grid.
-fn panel_layout(
+pub(super) fn panel_layout(
     plot: &Plot,
     a: &AnalysisView,
     time_title: &str,
@@ -53,6 +53,8 @@ fn panel_layout(
     let k = panel_titles.len().max(1);
     let cols = k.min(3);
     let rows = k.div_ceil(cols);
+    // Titles of two lines (the summaries' stability) need more room between the rows.
+    let two_lines = panel_titles.iter().any(|t| t.contains("<br>"));
     let mut plot = plot.clone();
     plot.set_layout(
         Layout::new()
@@ -61,10 +63,11 @@ fn panel_layout(
                 LayoutGrid::new()
                     .rows(rows)
                     .columns(cols)
-                    .pattern(GridPattern::Independent),
+                    .pattern(GridPattern::Independent)
+                    .y_gap(if two_lines { 0.42 } else { 0.3 }),
             )
             .margin(Margin::new().top(70).bottom(50).left(60).right(20))
-            .height(90 + 260 * rows),
+            .height(90 + if two_lines { 285 } else { 260 } * rows),
     );
     plot.set_configuration(base_config());
     let mut fig: Value = serde_json::from_str(&plot.to_json()).unwrap_or(Value::Null);
@@ -106,8 +109,35 @@ fn panel_titles(members: &[Vec<usize>]) -> Vec<String> {
         .collect()
 }
 
-/// One panel per cluster: observed per-time means (solid) and the model's reconstruction
-/// (dotted) of the sampled genes, or of all genes.
+/// How a group of genes is drawn in a trajectory panel: a cluster's core solid, the genes
+/// outside its core faded and dashed, so the genes that define a cluster stand out.
+struct Style {
+    opacity: f64,
+    dash: DashType,
+    name: &'static str,
+}
+
+const CORE: Style = Style {
+    opacity: 1.0,
+    dash: DashType::Solid,
+    name: "core",
+};
+/// Every gene, where the analysis has no memberships (an older session).
+const ALL_GENES: Style = Style {
+    opacity: 1.0,
+    dash: DashType::Solid,
+    name: "",
+};
+/// Faded, as the heatmap fades the same genes.
+const NOT_CORE: Style = Style {
+    opacity: 0.25,
+    dash: DashType::Dash,
+    name: "outside the core (faded)",
+};
+
+/// One panel per cluster: observed per-time means (solid, or faded and dashed outside the
+/// cluster's core) and the model's reconstruction (dotted) of the sampled genes, or of all
+/// genes.
 pub fn trajectories(
     a: &AnalysisView,
     time_title: &str,
@@ -116,41 +146,37 @@ pub fn trajectories(
 ) -> Value {
     let members = members(&a.clusters);
     let mut plot = Plot::new();
+    let mut legend_done = [false; 2];
     for (c, m) in members.iter().enumerate() {
         let genes: &[usize] = if show_all {
             m
         } else {
             a.clusters.shown.get(c).map_or(&[], |s| s)
         };
-        let (xa, ya) = axis_names(c);
-        let colour = cluster_colour(c + 1);
-        let (x, y, text) = gapped(a, &a.means, genes);
-        plot.add_trace(
-            Scatter::new(x, y)
-                .mode(Mode::LinesMarkers)
-                .name("observed mean")
-                .legend_group("observed")
-                .show_legend(c == 0)
-                .text_array(text)
-                .hover_template("%{text}<br>t = %{x}: %{y:.3f}<extra>observed</extra>")
-                .line(Line::new().color(colour).width(1.2))
-                .marker(Marker::new().size(4).color(colour))
-                .x_axis(&xa)
-                .y_axis(&ya),
-        );
-        let (x, y, text) = gapped(a, &a.recon, genes);
-        plot.add_trace(
-            Scatter::new(x, y)
-                .mode(Mode::Lines)
-                .name("model reconstruction")
-                .legend_group("model")
-                .show_legend(c == 0)
-                .text_array(text)
-                .hover_template("%{text}<br>t = %{x}: %{y:.3f}<extra>model</extra>")
-                .line(Line::new().color(colour).width(1.2).dash(DashType::Dot))
-                .x_axis(&xa)
-                .y_axis(&ya),
-        );
+        let genes: Vec<usize> = genes
+            .iter()
+            .copied()
+            .filter(|&g| g < a.genes.len())
+            .collect();
+        let (core, rest): (Vec<usize>, Vec<usize>) =
+            genes.into_iter().partition(|&g| a.clusters.is_core(g));
+        let core_style = if a.clusters.membership.is_empty() {
+            ALL_GENES
+        } else {
+            CORE
+        };
+        for (i, (group, style)) in [(core, core_style), (rest, NOT_CORE)]
+            .into_iter()
+            .enumerate()
+        {
+            if group.is_empty() {
+                continue;
+            }
+            let legend = !std::mem::replace(&mut legend_done[i], true);
+            for trace in group_traces(a, &group, c, &style, legend) {
+                plot.add_trace(trace);
+            }
+        }
     }
     if let Some(g) = selected {
         let c = a.clusters.labels[g].max(1) - 1;
@@ -175,96 +201,71 @@ pub fn trajectories(
         a,
         time_title,
         "mean expression",
-        &format!("Trajectories per cluster ({what}; dotted: model)"),
+        &format!(
+            "Trajectories per cluster ({what}; dotted: model{})",
+            core_caption(&a.clusters)
+        ),
         &panel_titles(&members),
     )
 }
 
-/// One panel per cluster: its mean over genes, the min–max band of its genes, and the genes
-/// of interest that fall in it drawn dashed on top (the seed's "overall range" figure).
-pub fn cluster_summary(
+/// The two traces (observed and model) of one group of a cluster's genes.
+fn group_traces(
     a: &AnalysisView,
-    time_title: &str,
-    goi: &[usize],
-    selected: Option<usize>,
-) -> Value {
-    let members = members(&a.clusters);
-    let t = a.times.len();
-    let mut plot = Plot::new();
-    for (c, m) in members.iter().enumerate() {
-        let (xa, ya) = axis_names(c);
-        let colour = cluster_colour(c + 1);
-        let mut lo = vec![f32::INFINITY; t];
-        let mut hi = vec![f32::NEG_INFINITY; t];
-        let mut mean = vec![0.0f64; t];
-        for &g in m {
-            for (i, v) in row(a, &a.means, g).into_iter().enumerate() {
-                lo[i] = lo[i].min(v);
-                hi[i] = hi[i].max(v);
-                mean[i] += v as f64 / m.len().max(1) as f64;
-            }
-        }
-        plot.add_trace(
-            Scatter::new(a.times.clone(), hi)
-                .mode(Mode::Lines)
-                .name("max")
-                .show_legend(false)
-                .line(Line::new().color(colour).width(0.5))
-                .hover_template("max %{y:.3f}<extra></extra>")
-                .x_axis(&xa)
-                .y_axis(&ya),
-        );
-        plot.add_trace(
-            Scatter::new(a.times.clone(), lo)
-                .mode(Mode::Lines)
-                .name("min–max of the cluster's genes")
-                .legend_group("band")
-                .show_legend(c == 0)
-                .fill(Fill::ToNextY)
-                .fill_color(format!("{colour}33"))
-                .line(Line::new().color(colour).width(0.5))
-                .hover_template("min %{y:.3f}<extra></extra>")
-                .x_axis(&xa)
-                .y_axis(&ya),
-        );
-        plot.add_trace(
-            Scatter::new(a.times.clone(), mean)
-                .mode(Mode::LinesMarkers)
-                .name("cluster mean")
-                .legend_group("mean")
-                .show_legend(c == 0)
-                .line(Line::new().color(colour).width(3.0))
-                .hover_template("mean %{y:.3f}<extra></extra>")
-                .x_axis(&xa)
-                .y_axis(&ya),
-        );
+    genes: &[usize],
+    c: usize,
+    style: &Style,
+    legend: bool,
+) -> [Box<Scatter<Option<f64>, Option<f32>>>; 2] {
+    let (xa, ya) = axis_names(c);
+    let colour = cluster_colour(c + 1);
+    let of = match style.name {
+        "" => String::new(),
+        name => format!(", {name}"),
+    };
+    let (x, y, text) = gapped(a, &a.means, genes);
+    let observed = Scatter::new(x, y)
+        .mode(Mode::LinesMarkers)
+        .name(format!("observed mean{of}"))
+        .legend_group(format!("genes{of}"))
+        .show_legend(legend)
+        .opacity(style.opacity)
+        .text_array(text)
+        .hover_template(format!(
+            "%{{text}}<br>t = %{{x}}: %{{y:.3f}}<extra>observed{of}</extra>"
+        ))
+        .line(
+            Line::new()
+                .color(colour)
+                .width(1.2)
+                .dash(style.dash.clone()),
+        )
+        .marker(Marker::new().size(4).color(colour))
+        .x_axis(&xa)
+        .y_axis(&ya);
+    let (x, y, text) = gapped(a, &a.recon, genes);
+    let model = Scatter::new(x, y)
+        .mode(Mode::Lines)
+        .name(format!("model reconstruction{of}"))
+        .legend_group(format!("genes{of}"))
+        .show_legend(legend)
+        .opacity(style.opacity)
+        .text_array(text)
+        .hover_template("%{text}<br>t = %{x}: %{y:.3f}<extra>model</extra>")
+        .line(Line::new().color(colour).width(1.2).dash(DashType::Dot))
+        .x_axis(&xa)
+        .y_axis(&ya);
+    [observed, model]
+}
+
+/// What the faded lines are, for a figure's title (nothing when every gene is core).
+pub(super) fn core_caption(c: &vrnn_protocol::ClusterView) -> String {
+    if c.membership.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; faded dashed: outside the cluster's core, membership < {:.2}",
+            c.core_threshold
+        )
     }
-    let mut dashed: Vec<(usize, &str, String)> = goi
-        .iter()
-        .enumerate()
-        .map(|(i, &g)| (g, GOI_COLOURS[i % GOI_COLOURS.len()], String::new()))
-        .collect();
-    if let Some(g) = selected.filter(|g| !goi.contains(g)) {
-        dashed.push((g, SELECTED, " selected".into()));
-    }
-    for (g, colour, note) in dashed {
-        let c = a.clusters.labels[g].max(1) - 1;
-        let (xa, ya) = axis_names(c);
-        plot.add_trace(
-            Scatter::new(a.times.clone(), row(a, &a.means, g))
-                .mode(Mode::LinesMarkers)
-                .name(format!("{} (cluster {}{note})", label(&a.genes[g]), c + 1))
-                .line(Line::new().color(colour).width(2.5).dash(DashType::Dash))
-                .x_axis(&xa)
-                .y_axis(&ya),
-        );
-    }
-    panel_layout(
-        &plot,
-        a,
-        time_title,
-        "mean expression",
-        "Cluster means with the range of their genes (dashed: genes of interest)",
-        &panel_titles(&members),
-    )
 }

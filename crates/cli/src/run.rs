@@ -48,9 +48,10 @@ pub struct RunArgs {
     /// and --similar-to) are kept too. Default: all genes the rule keeps.
     #[arg(long)]
     genes: Option<usize>,
-    /// How genes are chosen: the most variable, or those that change over time.
-    #[arg(long, value_enum, default_value_t = SelectArg::Variance)]
-    select: SelectArg,
+    /// How genes are chosen: the most variable, or those that change over time (default: the
+    /// preset's, change for dynamics and variance for reference).
+    #[arg(long, value_enum)]
+    select: Option<SelectArg>,
     /// False-discovery rate of --select change.
     #[arg(long, default_value_t = defaults::FDR)]
     fdr: f64,
@@ -101,7 +102,9 @@ impl RunArgs {
             beta: self.beta,
             lr: self.lr,
             threads: Some(if backend == Backend::Cpu { threads } else { 1 }),
-            selection: self.select.selection(),
+            selection: self
+                .select
+                .map_or(preset.default_selection(), SelectArg::selection),
             fdr: self.fdr,
             stability_runs: self.stability_runs,
         }
@@ -176,12 +179,13 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     output::write_results(&args.out, &session, &similar)?;
     let t = &analysis.timings;
     eprintln!(
-        "clusters: {:?} genes; latent summary {:.2} s, k choice {:.2} s, clustering {:.2} s, UMAP {:.2} s",
+        "clusters: {:?} genes; latent summary {:.2} s, k choice {:.2} s, clustering {:.2} s, UMAP {:.2} s, stability {:.2} s",
         analysis.clustering.sizes(),
         t.latent_s,
         t.k_choice_s,
         t.cluster_s,
-        t.umap_s
+        t.umap_s,
+        t.stability_s
     );
     eprintln!("wrote the results to {}", args.out.display());
     Ok(())

@@ -235,7 +235,9 @@ fn genes_keeps_the_most_variable_and_k_above_the_gene_count_fails_early() {
     let o = run_cli(
         &input,
         &out,
-        &["--epochs", "1", "--genes", "10", "--k", "3"],
+        &[
+            "--epochs", "1", "--genes", "10", "--k", "3", "--select", "variance",
+        ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let clusters = std::fs::read_to_string(out.join("clusters.csv")).unwrap();

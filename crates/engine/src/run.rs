@@ -41,13 +41,6 @@ pub fn native_clock() -> f64 {
 pub enum RunError {
     #[error("{left} genes are left to cluster, fewer than the {k} clusters asked for")]
     TooFewGenes { left: usize, k: usize },
-    #[error("only {left} genes change over time at FDR {fdr} (effect above {min_effect}), fewer than the {k} clusters asked for; raise \"FDR\" (--fdr) or choose \"Most variable\" (--select variance)")]
-    TooFewChanging {
-        left: usize,
-        k: usize,
-        fdr: f64,
-        min_effect: f64,
-    },
     #[error("this run cannot go on training: {0}")]
     Resume(String),
     #[error(transparent)]
@@ -176,29 +169,42 @@ impl Run {
     pub fn with_recipe(
         dataset: &Dataset,
         source: Source,
-        settings: TrainSettings,
+        mut settings: TrainSettings,
         recipe: Recipe,
         device: Device,
         backend: Backend,
         clock: Clock,
     ) -> Result<(Run, Option<String>), RunError> {
         let mut stats = gene_stats(dataset);
+        let mut fallback = None;
         let selection = match settings.selection {
             GeneSelection::Variance => dataset.select(settings.genes, &settings.keep),
             GeneSelection::Change => {
                 let ranked = changing_genes(&stats, settings.fdr, defaults::MIN_EFFECT);
                 if ranked.len() < settings.k.max(2) {
-                    return Err(RunError::TooFewChanging {
-                        left: ranked.len(),
-                        k: settings.k,
-                        fdr: settings.fdr,
-                        min_effect: defaults::MIN_EFFECT,
-                    });
+                    // Too little evidence of change to cluster (few cells, few time points):
+                    // the run goes on with the variance, and says so.
+                    fallback = Some(format!(
+                        "Only {} genes change over time at FDR {} (effect above {}), fewer than the {} clusters asked for: training on the most variable genes instead (raise \"FDR\", or --fdr, to keep the rule).",
+                        ranked.len(),
+                        settings.fdr,
+                        defaults::MIN_EFFECT,
+                        settings.k
+                    ));
+                    settings.selection = GeneSelection::Variance;
+                    dataset.select(settings.genes, &settings.keep)
+                } else {
+                    dataset.select_ranked(&ranked, settings.genes, &settings.keep)
                 }
-                dataset.select_ranked(&ranked, settings.genes, &settings.keep)
             }
         };
-        let notice = selection_notice(&selection, dataset.n_genes(), &settings);
+        let notice = match (
+            fallback,
+            selection_notice(&selection, dataset.n_genes(), &settings),
+        ) {
+            (Some(f), Some(n)) => Some(format!("{f} {n}")),
+            (f, n) => f.or(n),
+        };
         let dataset = selection.dataset;
         if dataset.n_genes() < settings.k.max(2) {
             return Err(RunError::TooFewGenes {

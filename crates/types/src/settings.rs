@@ -146,6 +146,17 @@ impl Preset {
         }
     }
 
+    /// How a run of this preset chooses its genes by default. Dynamics: the genes that change
+    /// over time, which on the simulator keep every planted responder that fits while the most
+    /// variable keep a quarter of flat genes (docs/dynamics.md). Reference: the variance, as
+    /// the published pipeline.
+    pub fn default_selection(self) -> GeneSelection {
+        match self {
+            Preset::Dynamics => GeneSelection::Change,
+            Preset::Reference => GeneSelection::Variance,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Preset> {
         match s.to_ascii_lowercase().as_str() {
             "dynamics" => Some(Preset::Dynamics),
@@ -216,7 +227,8 @@ pub struct TrainSettings {
     /// CPU threads a batch is split over (None: one). Results are reproducible per number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
-    /// How the genes are chosen (sessions saved before this existed used the variance).
+    /// How the genes are chosen (by default the preset's; sessions saved before this existed
+    /// used the variance, which is what a missing field reads as).
     #[serde(default)]
     pub selection: GeneSelection,
     /// The false-discovery rate of [`GeneSelection::Change`].
@@ -249,7 +261,7 @@ impl Default for TrainSettings {
             beta: None,
             lr: None,
             threads: None,
-            selection: GeneSelection::default(),
+            selection: preset.default_selection(),
             fdr: defaults::FDR,
             stability_runs: 0,
         }

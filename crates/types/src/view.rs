@@ -113,6 +113,9 @@ pub struct AnalysisTimings {
     pub k_choice_s: f64,
     pub cluster_s: f64,
     pub umap_s: f64,
+    /// The stability's k-means restarts (and the enrichment, when there are gene sets).
+    #[serde(default)]
+    pub stability_s: f64,
 }
 
 /// Everything the page draws after a run, computed once by the worker.

@@ -1,8 +1,12 @@
 //! The reducer's tests: each response, applied to a fresh page, and what it leaves.
 
 use super::*;
+use crate::app::state::GeneSets;
 use crate::app::state::UrlSettings;
-use vrnn_protocol::{AnalysisTimings, ClusterView, DatasetShape};
+use vrnn_protocol::{
+    AnalysisTimings, AnalysisView, ClusterView, DatasetShape, DatasetSummary, EnrichedTerm,
+    EnrichmentView, EpochReport, StabilityView,
+};
 
 fn page() -> AppState {
     AppState::new(UrlSettings::default())
@@ -30,6 +34,7 @@ fn analysis(k: usize) -> AnalysisView {
             k,
             labels: vec![1, k],
             shown: vec![vec![]; k],
+            ..Default::default()
         },
         k_choice: vec![],
         umap: vec![[0.0, 0.0]; 2],
@@ -298,10 +303,145 @@ fn reclustering_replaces_the_clusters_and_drops_the_similar_table() {
             k: 4,
             labels: vec![4, 1],
             shown: vec![vec![]; 4],
+            ..Default::default()
         }),
     );
     assert_eq!(s.analysis.get_untracked().unwrap().clusters.k, 4);
     assert!(s.similar.get_untracked().is_none());
+}
+
+fn term(set: &str) -> EnrichedTerm {
+    EnrichedTerm {
+        set: set.into(),
+        overlap: 2,
+        set_size: 10,
+        fold: 4.0,
+        p: 1e-4,
+        q: 1e-3,
+        genes: vec!["IRF1".into(), "CXCL9".into()],
+    }
+}
+
+#[test]
+fn reclustering_replaces_stability_enrichment_and_cores() {
+    let s = page();
+    let mut before = analysis(2);
+    before.clusters.stability = StabilityView {
+        restarts: 20,
+        clusters: vec![0.9, 0.9],
+        threshold: 0.75,
+        ..Default::default()
+    };
+    before.clusters.enrichment = Some(EnrichmentView {
+        source: "h.gmt".into(),
+        clusters: vec![vec![term("OLD")], vec![]],
+        ..Default::default()
+    });
+    s.analysis.set(Some(before));
+    let after = ClusterView {
+        k: 3,
+        labels: vec![3, 1],
+        membership: vec![0.9, 0.4],
+        core_threshold: 0.6,
+        heatmap_order: vec![1, 0],
+        stability: StabilityView {
+            restarts: 20,
+            trainings: 2,
+            confidence: vec![0.5, 0.6],
+            clusters: vec![0.6, 0.0, 0.5],
+            threshold: 0.75,
+        },
+        enrichment: Some(EnrichmentView {
+            source: "h.gmt".into(),
+            clusters: vec![vec![term("NEW")], vec![], vec![]],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    reduce(&s, Response::Reclustered(after.clone()));
+    let got = s.analysis.get_untracked().unwrap().clusters;
+    assert_eq!(got, after);
+    assert!(!got.is_core(1));
+    // A re-clustering without enrichment (gene sets gone) drops the old terms.
+    reduce(
+        &s,
+        Response::Reclustered(ClusterView {
+            enrichment: None,
+            ..after
+        }),
+    );
+    assert!(s
+        .analysis
+        .get_untracked()
+        .unwrap()
+        .clusters
+        .enrichment
+        .is_none());
+}
+
+#[test]
+fn an_analysis_sets_the_core_threshold_it_used() {
+    let s = page();
+    let mut a = analysis(2);
+    a.clusters.membership = vec![1.0, 0.3];
+    a.clusters.core_threshold = 0.7;
+    reduce(&s, Response::Analysed(a));
+    assert_eq!(s.core_threshold.get_untracked(), 0.7);
+    // An older session's analysis has no memberships: the control keeps its value.
+    reduce(&s, Response::Analysed(analysis(2)));
+    assert_eq!(s.core_threshold.get_untracked(), 0.7);
+}
+
+#[test]
+fn gene_sets_loaded_are_reported_and_a_failure_changes_nothing_else() {
+    let s = page();
+    s.analysis.set(Some(analysis(2)));
+    s.status.set("Finished: 2 clusters".into());
+    s.gene_sets.update(|g| g.reading = Some("h.gmt".into()));
+    let out = reduce(
+        &s,
+        Response::GeneSetsLoaded {
+            file_name: "h.gmt".into(),
+            sets: 50,
+            genes: 4000,
+        },
+    );
+    assert!(out.is_empty());
+    assert_eq!(
+        s.gene_sets.get_untracked(),
+        GeneSets {
+            reading: None,
+            loaded: Some(("h.gmt".into(), 50, 4000)),
+            error: None,
+        }
+    );
+    let out = reduce(
+        &s,
+        Response::GeneSetsFailed {
+            file_name: "bad.gmt".into(),
+            message: "bad.gmt line 3: a set with no genes".into(),
+        },
+    );
+    assert!(out.is_empty());
+    let g = s.gene_sets.get_untracked();
+    // The sets read before stay in use and are still reported.
+    assert_eq!(g.loaded, Some(("h.gmt".into(), 50, 4000)));
+    assert_eq!(
+        g.error.as_deref(),
+        Some("bad.gmt line 3: a set with no genes")
+    );
+    // Nothing else changes: not the page's alert, the status line or the analysis.
+    assert!(s.error.get_untracked().is_none());
+    assert_eq!(s.status.get_untracked(), "Finished: 2 clusters");
+    assert_eq!(s.analysis.get_untracked(), Some(analysis(2)));
+    // A new worker (after a crash) has not read them.
+    reduce(
+        &s,
+        Response::Crashed {
+            message: "panic".into(),
+        },
+    );
+    assert_eq!(s.gene_sets.get_untracked(), GeneSets::default());
 }
 
 #[test]

@@ -1,11 +1,14 @@
 //! `Results`: everything shown after a run, all read from its one analysis: the gene search
-//! and similar genes, the UMAP, the k-choice curve, the trajectories and cluster summaries,
-//! the genes of interest, and the downloads.
+//! and similar genes, the UMAP, the k-choice curve, the trajectories and cluster summaries
+//! with the clusters' stability, the genes of interest, the heatmap, the enrichment in the
+//! user's gene sets, and the downloads.
 
 use leptos::prelude::*;
 use vrnn_protocol::files;
 
+use super::enrichment::Enrichment;
 use super::gene_search::{GeneSearch, Search, SimilarGenes};
+use super::stability::Stability;
 use crate::app::commands::Commands;
 use crate::app::state::AppState;
 use crate::genes;
@@ -78,6 +81,15 @@ fn ResultsSection(state: AppState, commands: Commands) -> impl IntoView {
             }
         });
     });
+    // Not redrawn for the selected gene: at 20,000 genes the heatmap is the costliest figure.
+    Effect::new(move || {
+        let (title, (goi, _)) = (state.time_title(), goi.get());
+        analysis.with(|a| {
+            if let Some(a) = a {
+                plots::draw_figure("plot-heatmap", plots::heatmap(a, &title, &goi));
+            }
+        });
+    });
 
     view! {
         <section class="results" aria-label="Results">
@@ -104,11 +116,40 @@ fn ResultsSection(state: AppState, commands: Commands) -> impl IntoView {
                 </p>
             </Show>
             <div id="plot-cluster-summary" class="plot" data-plot="cluster-summary"></div>
+            <Stability state=state />
             <div id="plot-goi" class="plot" data-plot="genes-of-interest"></div>
+            <div id="plot-heatmap" class="plot" data-plot="heatmap"></div>
+            <p class="muted caption">{move || heatmap_caption(state)}</p>
+            <Enrichment state=state commands=commands />
 
             <Downloads state=state commands=commands />
         </section>
     }
+}
+
+/// What the heatmap shows, in words (its faded rows above all).
+fn heatmap_caption(state: AppState) -> String {
+    state.analysis.with(|a| {
+        let Some(c) = a.as_ref().map(|a| &a.clusters) else {
+            return String::new();
+        };
+        let cores = if c.membership.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Faded rows are genes outside their cluster's core (membership below {:.2}); the trajectory panels draw them faded and dashed.",
+                c.core_threshold
+            )
+        };
+        let terms = if c.enrichment.is_some() {
+            " Right: each cluster's top enriched term."
+        } else {
+            ""
+        };
+        format!(
+            "Heatmap: one row per gene, cluster by cluster (the colour strip), each cluster's genes by the time of their peak; colour: the gene's means z-scored over time. Beside each block: the cluster's mean trajectory. Genes of interest are named.{cores}{terms}"
+        )
+    })
 }
 
 /// The run's files, the same as the command line writes, and one gene list per cluster.
@@ -120,6 +161,11 @@ fn Downloads(state: AppState, commands: Commands) -> impl IntoView {
                 {label}
             </button>
         }
+    };
+    let has_enrichment = move || {
+        state
+            .analysis
+            .with(|a| a.as_ref().is_some_and(|a| a.clusters.enrichment.is_some()))
     };
     let sizes = move || {
         state.analysis.with(|a| {
@@ -141,6 +187,12 @@ fn Downloads(state: AppState, commands: Commands) -> impl IntoView {
                 {download("Download clusters CSV", files::CLUSTERS_CSV)}
                 {download("Download memberships CSV", files::MEMBERSHIPS_CSV)}
                 {download("Download gene sets (GMT)", files::CLUSTERS_GMT)}
+                {download("Download core gene sets (GMT)", files::CORES_GMT)}
+                {download("Download genes CSV", files::GENES_CSV)}
+                {download("Download stability CSV", files::STABILITY_CSV)}
+                <Show when=has_enrichment>
+                    {download("Download enrichment CSV", files::ENRICHMENT_CSV)}
+                </Show>
                 {download("Download latents CSV", files::LATENTS_CSV)}
                 {download("Download UMAP CSV", files::UMAP_CSV)}
                 {download("Download means CSV", files::MEANS_CSV)}

@@ -224,7 +224,9 @@ where
         gene_sets: None,
         enrichment: None,
     };
+    let t = now();
     analysis.refresh();
+    analysis.timings.stability_s = now() - t;
     Ok(analysis)
 }
 

@@ -2,7 +2,7 @@
 //! information, the classical baselines, and a preset's whole pipeline (train, summarise,
 //! cluster) as the app and the CLI run it.
 
-use vrnn_types::{Backend, TrainSettings};
+use vrnn_types::{Backend, GeneSelection, TrainSettings};
 
 use crate::backend;
 use crate::cluster::{KMeans, KMeansConfig, Points};
@@ -111,6 +111,8 @@ pub fn run_recipe(
         latent: Some(recipe.latent),
         genes: None,
         keep: Vec::new(),
+        // Every gene, so that every planted module (the flat one too) is scored.
+        selection: GeneSelection::Variance,
         ..TrainSettings::default()
     };
     let (mut run, _) = Run::with_recipe(
