@@ -179,7 +179,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             }
             s.selected.set(None);
             s.similar.set(None);
-            s.analysis.set(Some(view));
+            s.analysis.set(Some(*view));
             s.phase.set(Phase::Done);
         }
         Response::Reclustered(clusters) => {

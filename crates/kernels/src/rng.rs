@@ -16,7 +16,8 @@ pub type Rng = rand_chacha::ChaCha12Rng;
 pub type FastRng = rand_xoshiro::Xoshiro256PlusPlus;
 
 /// How sessions and `run.json` name [`Rng`], so a reader knows which stream a seed drives.
-pub const GENERATOR: &str = "ChaCha12 (rand_chacha 0.9), seed_from_u64";
+pub const GENERATOR: &str =
+    "ChaCha12 (rand_chacha 0.9), seed_from_u64; initial weights from its stream 1";
 
 pub use rand_core::SeedableRng;
 

@@ -202,8 +202,8 @@ pub enum Response {
         label: String,
         fraction: f64,
     },
-    /// The finished analysis.
-    Analysed(AnalysisView),
+    /// The finished analysis (boxed: it is by far the largest message).
+    Analysed(Box<AnalysisView>),
     Reclustered(ClusterView),
     Similar {
         query: String,

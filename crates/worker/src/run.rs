@@ -261,7 +261,7 @@ async fn drive(state: &Shared, cancel: &Cell<bool>, mut run: Run, id: String) {
     let sets = state.borrow().gene_sets.clone();
     if let Some(a) = run.analysis.as_mut() {
         a.set_gene_sets(sets);
-        post(&Response::Analysed(a.view()));
+        post(&Response::Analysed(Box::new(a.view())));
     }
     set_current(state, &id, run.session().await);
     saved::keep(state, true).await;
@@ -361,21 +361,22 @@ pub async fn gene_sets(state: Shared, file_name: String, file: Option<web_sys::B
         sets: sets.sets.len(),
         genes: sets.n_genes(),
     });
-    let mut st = state.borrow_mut();
-    st.gene_sets = Some(sets.clone());
-    if st.running {
-        // The analysis that follows picks them up.
-        return;
-    }
-    let Some(a) = st
-        .current
-        .as_mut()
-        .and_then(|c| c.session.analysis.as_mut())
-    else {
-        return;
+    let view = {
+        let mut st = state.borrow_mut();
+        st.gene_sets = Some(sets.clone());
+        // While a run trains, the analysis that follows picks them up.
+        let running = st.running;
+        st.current
+            .as_mut()
+            .and_then(|c| c.session.analysis.as_mut())
+            .filter(|_| !running)
+            .map(|a| {
+                a.set_gene_sets(Some(sets));
+                a.cluster_view()
+            })
     };
-    a.set_gene_sets(Some(sets));
-    post(&Response::Reclustered(a.cluster_view()));
-    drop(st);
-    saved::keep(&state, true).await;
+    if let Some(view) = view {
+        post(&Response::Reclustered(view));
+        saved::keep(&state, true).await;
+    }
 }

@@ -126,7 +126,7 @@ pub fn show(state: &Shared, file_name: &str, s: Session, id: Option<String>) {
         analysed: s.analysis.is_some(),
     });
     if let Some(a) = &s.analysis {
-        post(&Response::Analysed(a.view()));
+        post(&Response::Analysed(Box::new(a.view())));
     }
     if let Some(id) = &id {
         // The page needs the kept copy's id to reopen it should this worker crash.

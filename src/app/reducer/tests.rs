@@ -160,7 +160,7 @@ fn training_reports_its_backend_by_label() {
         s.trained.get_untracked(),
         "4 epochs in 2.0 s on WebGPU (0.500 s per epoch)"
     );
-    reduce(&s, Response::Analysed(analysis(3)));
+    reduce(&s, Response::Analysed(Box::new(analysis(3))));
     assert_eq!(s.k.get_untracked(), 3);
     assert_eq!(s.phase.get_untracked(), Phase::Done);
     assert!(s.status.get_untracked().starts_with(
@@ -385,10 +385,10 @@ fn an_analysis_sets_the_core_threshold_it_used() {
     let mut a = analysis(2);
     a.clusters.membership = vec![1.0, 0.3];
     a.clusters.core_threshold = 0.7;
-    reduce(&s, Response::Analysed(a));
+    reduce(&s, Response::Analysed(Box::new(a)));
     assert_eq!(s.core_threshold.get_untracked(), 0.7);
     // An older session's analysis has no memberships: the control keeps its value.
-    reduce(&s, Response::Analysed(analysis(2)));
+    reduce(&s, Response::Analysed(Box::new(analysis(2))));
     assert_eq!(s.core_threshold.get_untracked(), 0.7);
 }
 

@@ -13,6 +13,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 use crate::cpu;
 
+mod init;
 mod torch;
 
 pub use torch::{host, TorchTensors};

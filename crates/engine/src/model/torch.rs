@@ -12,7 +12,7 @@ use super::{LstmCell, Vrnn, VrnnConfig};
 /// the reference's `state_dict`, so weights can move between the two implementations.
 pub type TorchTensors = std::collections::BTreeMap<String, (Vec<usize>, Vec<f32>)>;
 
-const LINEARS: [&str; 10] = [
+pub(super) const LINEARS: [&str; 10] = [
     "enc1",
     "enc2",
     "enc_mean",

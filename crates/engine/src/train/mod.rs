@@ -268,16 +268,13 @@ impl Trainer {
         device: &Device,
     ) -> Self {
         let mut rng = NoiseRng::seed_from_u64(config.seed);
-        let model = config.model.init(device);
-        if config.threads > 1 && steps > 0 {
-            // burn initialises a layer's weights when they are first read, drawing from the
-            // device's seeded generator. The single pass reads them in forward order; forking
-            // the model for a second thread would read them in field order, and so draw other
-            // weights. One forward pass on a zero sequence first gives every thread count the
-            // same initial weights.
-            let zeros = |dim| Tensor::<3>::zeros([1, steps, dim], device);
-            let _ = model.forward(zeros(config.model.x_dim), zeros(config.model.z_dim));
-        }
+        // The initial weights come from the pinned generator (model/init.rs), not burn's.
+        let model = Vrnn::from_weights(
+            &config.model,
+            &config.model.initial_weights(config.seed),
+            device,
+        )
+        .expect("the initial weights have the model's own shapes");
         let mut order: Vec<usize> = (0..n_genes).collect();
         order.shuffle(&mut rng);
         let n_test = test_size(n_genes, config.test_fraction);
