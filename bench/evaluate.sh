@@ -2,12 +2,18 @@
 # The evaluation of issue 4: ARI and NMI of both presets and the classical baselines against
 # the planted modules of the project's simulator, on the default simulation and on variations
 # the Dynamics preset was not tuned on. Writes Markdown tables to standard output; progress and
-# confusion tables go to standard error. Usage: bash bench/evaluate.sh [default|robustness|ablations|all]
+# confusion tables go to standard error. Usage: bash bench/evaluate.sh [default|robustness|ablations|biology|all]
+# VRNN_EVAL_BIN=path uses an existing vrnn-clustering binary instead of building the release one
+# (a debug build does the same arithmetic, since Rust reorders no floating-point operation at
+# any optimisation level; only the seconds differ).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --release -p vrnn-clustering-cli >&2
-bin="$CARGO_TARGET_DIR/release/vrnn-clustering"
+bin="${VRNN_EVAL_BIN:-}"
+if [[ -z $bin ]]; then
+  cargo build --release -p vrnn-clustering-cli >&2
+  bin="$CARGO_TARGET_DIR/release/vrnn-clustering"
+fi
 what=${1:-all}
 run() { echo; echo "### $1"; echo; shift; "$bin" evaluate "$@"; }
 if [[ $what == default || $what == all ]]; then
@@ -25,4 +31,7 @@ if [[ $what == robustness || $what == all ]]; then
   run "Noisier: a third of the counts per cell" --seeds 3 --presets dynamics --depth 0.33
   run "Weaker responses: 60 % of the amplitude" --seeds 3 --presets dynamics --amplitude 0.6
   run "Fewer cells: 50 per time point" --seeds 3 --presets dynamics --cells-per-time 50
+fi
+if [[ $what == biology || $what == all ]]; then
+  run "Gene selection and enrichment against the planted modules" --seeds 3 --biology
 fi

@@ -43,6 +43,8 @@ test('one analysis feeds every plot, k re-clusters without retraining, genes can
   const { page, errors } = await openApp(app, '?backend=cpu');
   await dropFile(page, 'course.csv', timeCourseCsv({ genes: 60 }));
   await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  // Every gene of the file, the flat ones too (Dynamics would keep only the genes that change).
+  await page.getByRole('combobox', { name: 'Gene selection' }).selectOption('Most variable');
   await page.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
   await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('4');
   await page.getByRole('button', { name: 'Train' }).click();
@@ -122,7 +124,7 @@ test('one analysis feeds every plot, k re-clusters without retraining, genes can
   const csv = await download(page, 'Download clusters CSV');
   assert.equal(csv.file, 'clusters.csv');
   const lines = csv.text.trim().split('\n');
-  assert.equal(lines[0], 'gene,cluster');
+  assert.equal(lines[0], 'gene,cluster,membership,core');
   assert.equal(lines.length, 61);
   for (const line of lines.slice(1)) {
     const [gene, c] = line.split(',');

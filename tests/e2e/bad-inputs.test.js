@@ -66,6 +66,8 @@ test('every bad input of the catalogue gets its own alert, and the earlier data 
   await dropFile(page, 'good.csv', withFlatGene(timeCourseCsv({ genes: 12 })));
   const summary = page.getByRole('region', { name: 'Data summary' });
   await summary.getByText('good.csv').waitFor({ timeout: 60_000 });
+  // Every gene of the file, the flat ones too (Dynamics would keep only the genes that change).
+  await page.getByRole('combobox', { name: 'Gene selection' }).selectOption('Most variable');
   await page.getByRole('spinbutton', { name: 'Clusters (k)' }).fill('3');
   await page.getByRole('button', { name: 'Train' }).click();
   const status = page.getByRole('status');
