@@ -56,9 +56,10 @@ impl SelectArg {
 #[derive(clap::Args, Clone)]
 pub struct AfterArgs {
     /// Membership core: genes whose soft membership in their cluster is at least this are its
-    /// core (clusters.csv's `core` column, clusters_core.gmt).
-    #[arg(long, default_value_t = vrnn_types::defaults::CORE_THRESHOLD)]
-    pub core_threshold: f64,
+    /// core (clusters.csv's `core` column, clusters_core.gmt). Default: 0.5 for `run`, the
+    /// session's own for `open`.
+    #[arg(long)]
+    pub core_threshold: Option<f64>,
     /// A GMT file (or a two-column gene,set table): each cluster is tested for enrichment in
     /// its sets against the analysed genes (enrichment.csv).
     #[arg(long)]
@@ -68,11 +69,8 @@ pub struct AfterArgs {
 impl AfterArgs {
     /// Checks the options and reads the gene sets, before any training.
     pub fn read(&self) -> Result<Option<vrnn_engine::enrich::GeneSets>, String> {
-        if !(0.0..=1.0).contains(&self.core_threshold) {
-            return Err(format!(
-                "--core-threshold {}: must be between 0 and 1",
-                self.core_threshold
-            ));
+        if let Some(a) = self.core_threshold.filter(|a| !(0.0..=1.0).contains(a)) {
+            return Err(format!("--core-threshold {a}: must be between 0 and 1"));
         }
         let Some(path) = &self.gene_sets else {
             return Ok(None);
@@ -91,7 +89,9 @@ impl AfterArgs {
         sets: Option<vrnn_engine::enrich::GeneSets>,
     ) {
         if let Some(a) = session.analysis.as_mut() {
-            a.set_core_threshold(self.core_threshold);
+            if let Some(alpha) = self.core_threshold {
+                a.set_core_threshold(alpha);
+            }
             if sets.is_some() {
                 a.set_gene_sets(sets);
             }

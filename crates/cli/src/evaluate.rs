@@ -196,9 +196,11 @@ fn biology(args: &EvaluateArgs) -> Result<(), String> {
         }
         let (labels, _) =
             evaluate::run_preset(&d, Preset::Dynamics, epochs, seed, args.k, native_clock);
+        // The genes the run clustered (every gene that varies), in the order of `labels`.
+        let genes = d.select(None, &[]).dataset.genes;
         let sets = biology::module_gene_sets(&truth, 50, seed);
-        let e = vrnn_engine::enrich::enrichment(&sets, &d.genes, &labels, args.k);
-        let (h, n) = biology::top_term_hits(&labels, &d.genes, &truth, &e);
+        let e = vrnn_engine::enrich::enrichment(&sets, &genes, &labels, args.k);
+        let (h, n) = biology::top_term_hits(&labels, &genes, &truth, &e);
         eprintln!("seed {seed}: {h} of {n} responder clusters have their own module as top term");
         hits = (hits.0 + h, hits.1 + n);
     }

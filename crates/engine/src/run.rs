@@ -17,7 +17,7 @@ use crate::backend;
 use crate::change::{changing_genes, gene_stats, mark_analysed, GeneStat};
 use crate::cluster::{KMeans, Points};
 use crate::ingest::{Dataset, Selection};
-use crate::latent::summarise;
+use crate::latent::{summarise, Latents};
 use crate::preset::{Prepared, Recipe};
 use crate::session::{Session, Source};
 use crate::train::{EpochLosses, TrainConfig, Trainer};
@@ -392,18 +392,7 @@ impl Run {
                     other.trainer.finish_epoch().await;
                 }
             }
-            let (model, device) = other.trainer.inference_model();
-            let latents = summarise(
-                &model,
-                &other.inputs.values,
-                other.dataset.n_genes(),
-                other.dataset.n_times(),
-                other.recipe.latent,
-                other.settings.seed,
-                &device,
-            )
-            .await;
-            replicates.push(latents.values);
+            replicates.push(other.latent_summary().await.values);
         }
         if let Some(a) = self.analysis.as_mut() {
             a.set_replicates(replicates);
@@ -414,9 +403,15 @@ impl Run {
     /// Only the clustering of the latent summary into `k` clusters, without the rest of the
     /// analysis (UMAP, k-choice): what the evaluation scores.
     pub async fn cluster_labels(&self, k: usize) -> Vec<usize> {
-        let (model, device) = self.trainer.inference_model();
         let config = AnalysisConfig::seeded(self.settings.seed).with_k(k);
-        let latents = summarise(
+        let latents = self.latent_summary().await;
+        KMeans::fit(Points::new(&latents.values, latents.dim), k, &config.kmeans).labels
+    }
+
+    /// The recipe's latent summary of every gene, from the model as trained so far.
+    async fn latent_summary(&self) -> Latents {
+        let (model, device) = self.trainer.inference_model();
+        summarise(
             &model,
             &self.inputs.values,
             self.dataset.n_genes(),
@@ -425,8 +420,7 @@ impl Run {
             self.settings.seed,
             &device,
         )
-        .await;
-        KMeans::fit(Points::new(&latents.values, latents.dim), k, &config.kmeans).labels
+        .await
     }
 
     /// The run as a session file: everything needed to show it again or go on training. The

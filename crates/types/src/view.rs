@@ -36,6 +36,10 @@ pub struct ClusterView {
     /// Genes with `membership >= core_threshold` are their cluster's core.
     #[serde(default)]
     pub core_threshold: f64,
+    /// Whether each gene is in its cluster's core, as the engine decided it (the files use the
+    /// same flags; comparing the single-precision `membership` could differ at the boundary).
+    #[serde(default)]
+    pub core: Vec<bool>,
     /// Rows of the heatmap, top to bottom: cluster 1's genes first, each cluster's genes by
     /// the time of their peak (z-scored mean), ties by gene order.
     #[serde(default)]
@@ -50,9 +54,13 @@ pub struct ClusterView {
 impl ClusterView {
     /// Whether gene `g` is in its cluster's membership core.
     pub fn is_core(&self, g: usize) -> bool {
-        self.membership
-            .get(g)
-            .is_none_or(|&m| f64::from(m) >= self.core_threshold)
+        match self.core.get(g) {
+            Some(&c) => c,
+            None => self
+                .membership
+                .get(g)
+                .is_none_or(|&m| f64::from(m) >= self.core_threshold),
+        }
     }
 }
 
@@ -78,7 +86,8 @@ pub struct StabilityView {
 pub struct EnrichmentView {
     /// The gene-set file's name.
     pub source: String,
-    /// Sets in the file, and how many have at least one gene in the analysed genes.
+    /// Sets in the file, and how many were tested: those with at least
+    /// `MIN_SET_SIZE` (2) genes among the analysed genes.
     pub sets: usize,
     pub sets_tested: usize,
     /// Distinct genes named in the file, and how many of them are among the analysed genes.

@@ -258,8 +258,14 @@ async fn drive(state: &Shared, cancel: &Cell<bool>, mut run: Run, id: String) {
             ),
         });
     }
-    let sets = state.borrow().gene_sets.clone();
+    let (sets, alpha) = {
+        let st = state.borrow();
+        (st.gene_sets.clone(), st.core_threshold)
+    };
     if let Some(a) = run.analysis.as_mut() {
+        if let Some(alpha) = alpha {
+            a.set_core_threshold(alpha);
+        }
         a.set_gene_sets(sets);
         post(&Response::Analysed(Box::new(a.view())));
     }
@@ -299,6 +305,10 @@ pub fn recluster(state: &Shared, k: usize, core_threshold: f64) {
             "Core threshold must be between 0 and 1 (it is {core_threshold})"
         ));
     }
+    st.core_threshold = Some(core_threshold);
+    let Some(c) = st.current.as_mut() else {
+        return;
+    };
     if c.session.settings.k != k {
         // Cluster numbers in an earlier similar-genes table would now be stale.
         c.similar = None;

@@ -103,7 +103,11 @@ pub async fn delete(id: String) {
 
 /// Shows a session (a dropped file or a kept run): its data set, losses and analysis come back
 /// without the CSV; a checkpoint comes back ready to go on training.
-pub fn show(state: &Shared, file_name: &str, s: Session, id: Option<String>) {
+pub fn show(state: &Shared, file_name: &str, mut s: Session, id: Option<String>) {
+    // The gene sets the page holds now apply to the opened analysis too.
+    if let (Some(a), Some(sets)) = (s.analysis.as_mut(), state.borrow().gene_sets.clone()) {
+        a.set_gene_sets(Some(sets));
+    }
     let data = Data {
         dataset: std::rc::Rc::new(s.dataset.clone()),
         tally: None,
@@ -195,6 +199,9 @@ pub fn export(state: &Shared, name: &str) {
             mime: f.mime.into(),
             contents: f.contents,
         }),
+        None if name == files::GENES_CSV && current.is_some() => fail(format!(
+            "{name} is not in this run: it was saved before the gene table existed (train again to get it)"
+        )),
         None => fail(format!("{name} is not available: train a model first")),
     }
 }

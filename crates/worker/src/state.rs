@@ -33,6 +33,8 @@ pub struct State {
     pub fault: Option<(usize, bool)>,
     /// The user's gene sets: every analysis is tested for enrichment in them.
     pub gene_sets: Option<vrnn_engine::enrich::GeneSets>,
+    /// The user's last membership-core threshold, kept for the next analyses.
+    pub core_threshold: Option<f64>,
 }
 
 /// A data set and what it came from.

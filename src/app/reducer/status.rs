@@ -74,13 +74,14 @@ pub(super) fn epoch_status(e: &EpochReport, backend: Option<Backend>) -> String 
 pub(super) fn analysed_status(trained: &str, view: &AnalysisView) -> String {
     let t = &view.timings;
     format!(
-        "Finished: {trained} · {} clusters of {} genes · analysis {} (latent summary {}, k choice {}, clustering {}, UMAP {}).",
+        "Finished: {trained} · {} clusters of {} genes · analysis {} (latent summary {}, k choice {}, clustering {}, UMAP {}, stability {}).",
         view.clusters.k,
         view.genes.len(),
-        format::duration(t.latent_s + t.k_choice_s + t.cluster_s + t.umap_s),
+        format::duration(t.latent_s + t.k_choice_s + t.cluster_s + t.umap_s + t.stability_s),
         format::duration(t.latent_s),
         format::duration(t.k_choice_s),
         format::duration(t.cluster_s),
         format::duration(t.umap_s),
+        format::duration(t.stability_s),
     )
 }

@@ -8,7 +8,7 @@ use vrnn_protocol::{defaults, Compute, GeneSelection, LatentSummary, Preset};
 
 use super::{DecimalSetting, NumberSetting};
 use crate::app::commands::Commands;
-use crate::app::state::{AppState, MAX_STABILITY_RUNS, MIN_FDR};
+use crate::app::state::{AppState, MAX_STABILITY_RUNS};
 
 #[component]
 pub fn Settings(state: AppState, commands: Commands) -> impl IntoView {
@@ -51,7 +51,7 @@ pub fn Settings(state: AppState, commands: Commands) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <DecimalSetting label="FDR" value=state.fdr min=MIN_FDR max=1.0 step=0.01
+            <DecimalSetting label="FDR" value=state.fdr min=0.0 max=1.0 step=0.01
                 disabled=Signal::derive(move || selection.get() != GeneSelection::Change)
                 hint="Changing over time keeps the genes whose change across time points has a false-discovery rate below this" />
             <NumberSetting label="Batch size" value=state.batch_size min=1 />

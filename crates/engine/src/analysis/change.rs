@@ -14,7 +14,7 @@
 //! would be infinite.
 
 use serde::{Deserialize, Serialize};
-use statrs::function::beta::beta_reg;
+use statrs::function::beta::checked_beta_reg;
 
 use crate::ingest::Dataset;
 
@@ -22,14 +22,21 @@ use crate::ingest::Dataset;
 /// of thumb for when the equal-variance assumption stops being safe.
 pub const WELCH_RATIO: f64 = 4.0;
 
-/// The change test of one gene.
+/// The change test of one gene. F and the effect are infinite for a gene that is constant
+/// within every time point but not across them, and F is NaN for a constant gene: such values
+/// are written to JSON as strings ([`non_finite`]), since JSON numbers cannot hold them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ChangeTest {
+    #[serde(with = "non_finite")]
     pub f: f64,
+    #[serde(with = "non_finite")]
     pub df1: f64,
+    #[serde(with = "non_finite")]
     pub df2: f64,
+    #[serde(with = "non_finite")]
     pub p: f64,
     /// The range of the per-time means in pooled within-time standard deviations.
+    #[serde(with = "non_finite")]
     pub effect: f64,
     /// Welch's form was used.
     pub welch: bool,
@@ -41,7 +48,8 @@ pub struct GeneStat {
     pub gene: String,
     /// Mean over all cells (or samples).
     pub mean: f64,
-    /// Variance over all cells: what `Most variable` ranks by.
+    /// Variance over all cells: what `Most variable` ranks by (NaN when unknown).
+    #[serde(with = "non_finite")]
     pub variance: f64,
     pub test: ChangeTest,
     /// Benjamini–Hochberg q-value over every gene of the data set.
@@ -62,7 +70,8 @@ pub fn f_sf(f: f64, df1: f64, df2: f64) -> f64 {
     if f.is_infinite() {
         return 0.0;
     }
-    beta_reg(df2 / 2.0, df1 / 2.0, df2 / (df2 + df1 * f))
+    // Checked: statrs panics on arguments outside the domain, and a panic kills the page.
+    checked_beta_reg(df2 / 2.0, df1 / 2.0, df2 / (df2 + df1 * f)).unwrap_or(f64::NAN)
 }
 
 /// The change test from per-group counts, means and standard errors of the mean.
@@ -224,6 +233,40 @@ pub fn changing_genes(stats: &[GeneStat], fdr: f64, min_effect: f64) -> Vec<usiz
             .then(a.cmp(&b))
     });
     idx
+}
+
+/// Floats that may be NaN or infinite, in JSON: finite ones as numbers, the others as the
+/// strings `"NaN"`, `"inf"`, `"-inf"` (serde_json would write `null`, which does not read back).
+pub mod non_finite {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Value {
+            Number(f64),
+            Text(String),
+            Null(()),
+        }
+        Ok(match Value::deserialize(d)? {
+            Value::Number(v) => v,
+            Value::Text(t) if t == "inf" => f64::INFINITY,
+            Value::Text(t) if t == "-inf" => f64::NEG_INFINITY,
+            Value::Text(_) | Value::Null(()) => f64::NAN,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //! For each cluster and each set with at least [`MIN_SET_SIZE`] genes among the analysed genes
 //! (the background: a gene that was not analysed could never be in a cluster), a one-sided
 //! hypergeometric test of the overlap, then Benjamini–Hochberg across the sets tested for that
-//! cluster. This is the test of clusterProfiler's `enricher` and Enrichr's Fisher test with the
-//! analysed genes as universe. Gene names are matched case-insensitively.
+//! cluster (every tested set, also those with no gene in the cluster: a little more
+//! conservative than correcting over the sets that overlap). It is the one-sided Fisher test of
+//! clusterProfiler's `enricher` and Enrichr with the analysed genes as universe, without their
+//! minimum set size of 10. Gene names are matched case-insensitively.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -256,6 +256,11 @@ impl Analysis {
     /// enrichment.
     fn refresh(&mut self) {
         self.shown = self.draw_shown();
+        self.measure_stability();
+        self.test_enrichment();
+    }
+
+    fn measure_stability(&mut self) {
         self.stability = stability(
             self.points(),
             &self.clustering,
@@ -263,10 +268,20 @@ impl Analysis {
             defaults::STABILITY_RESTARTS,
             &self.replicates,
         );
+    }
+
+    fn test_enrichment(&mut self) {
         self.enrichment = self
             .gene_sets
             .as_ref()
             .map(|s| enrichment(s, &self.genes, &self.clustering.labels, self.clustering.k));
+    }
+
+    /// Measures the stability of an analysis saved before it was measured (older sessions).
+    pub fn ensure_stability(&mut self) {
+        if self.stability.confidence.len() != self.n_genes() {
+            self.measure_stability();
+        }
     }
 
     /// Sets the membership-core threshold (clamped to 0..=1).
@@ -279,10 +294,7 @@ impl Analysis {
     /// Tests every cluster for enrichment in `sets` from now on (`None`: no enrichment).
     pub fn set_gene_sets(&mut self, sets: Option<GeneSets>) {
         self.gene_sets = sets;
-        self.enrichment = self
-            .gene_sets
-            .as_ref()
-            .map(|s| enrichment(s, &self.genes, &self.clustering.labels, self.clustering.k));
+        self.test_enrichment();
     }
 
     /// Adds the latent summaries of trainings with other seeds to the stability.
@@ -397,6 +409,7 @@ impl Analysis {
             shown: self.shown.clone(),
             membership: self.own_membership().iter().map(|&m| m as f32).collect(),
             core_threshold: self.core_threshold,
+            core: self.cores(),
             heatmap_order: self.heatmap_order(),
             stability: StabilityView {
                 restarts: self.stability.restarts,

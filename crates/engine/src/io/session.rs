@@ -165,14 +165,19 @@ impl Session {
         }
         let damaged = |e: serde_json::Error| SessionError::Damaged(e.to_string());
         let v: Version = serde_json::from_slice(&json).map_err(damaged)?;
-        match v.version {
-            1 => Ok(serde_json::from_slice::<v1::Session>(&json)
+        let mut session: Session = match v.version {
+            1 => serde_json::from_slice::<v1::Session>(&json)
                 .map_err(damaged)?
-                .migrate()),
-            VERSION => serde_json::from_slice(&json).map_err(damaged),
-            n if n > VERSION => Err(SessionError::Newer(n)),
-            n => Err(SessionError::Damaged(format!("unknown version {n}"))),
+                .migrate(),
+            VERSION => serde_json::from_slice(&json).map_err(damaged)?,
+            n if n > VERSION => return Err(SessionError::Newer(n)),
+            n => return Err(SessionError::Damaged(format!("unknown version {n}"))),
+        };
+        // Sessions saved before the stability existed get it now (no training needed).
+        if let Some(a) = session.analysis.as_mut() {
+            a.ensure_stability();
         }
+        Ok(session)
     }
 
     /// Epochs trained so far.

@@ -105,3 +105,24 @@ fn changing_genes_rank_by_effect_and_respect_the_fdr() {
     ];
     assert_eq!(changing_genes(&s, 0.05, 0.2), vec![1, 0]);
 }
+
+#[test]
+fn non_finite_statistics_survive_a_session_round_trip() {
+    // Constant within each time point, different across: F and the effect are infinite. A
+    // constant gene: F is NaN.
+    let step = change_test(&[3, 3], &[0.0, 1.0], &[0.0, 0.0]);
+    assert!(
+        step.f.is_infinite() && step.effect.is_infinite() && step.p == 0.0,
+        "{step:?}"
+    );
+    let flat = change_test(&[3, 3], &[1.0, 1.0], &[0.0, 0.0]);
+    assert!(
+        flat.f.is_nan() && flat.p == 1.0 && flat.effect == 0.0,
+        "{flat:?}"
+    );
+    for t in [step, flat] {
+        let json = serde_json::to_string(&t).unwrap();
+        let back: ChangeTest = serde_json::from_str(&json).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{t:?}"), "{json}");
+    }
+}
