@@ -51,6 +51,12 @@ if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
   cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls --force
 fi
 
+# Every crate of the lock file, for every target: the release build runs with --offline (trunk
+# must never reach for the network), and the native tests alone would not download the
+# crates only the wasm32 build uses.
+log "cargo fetch"
+cargo fetch --locked --quiet
+
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
