@@ -4,15 +4,10 @@
 # k = 2..12, clustering, UMAP). Generates the same data as bench/browser-epoch.js.
 # Usage: bash bench/native-epoch.sh [epochs] [backends="cpu wgpu"]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/env.sh
-epochs=${1:-20}
-mkdir -p bench/data
-node -e "require('fs').writeFileSync('bench/data/genes2000.csv', require('./tests/e2e/support').timeCourseCsv({ genes: 2000, cellsPerTime: 20, seed: 11 }))"
-cargo build --release -p vrnn-clustering-cli
+source "$(dirname "$0")/prelude.sh"
 for backend in ${2:-cpu wgpu}; do
   out=$(mktemp -d)
-  if "$CARGO_TARGET_DIR/release/vrnn-clustering" run --input bench/data/genes2000.csv --out "$out" \
+  if "$cli" run --input bench/data/genes2000.csv --out "$out" \
       --epochs "$epochs" --backend "$backend" --preset "${PRESET:-reference}" 2>/dev/null; then
     python3 -c "import json,sys; r=json.load(open(sys.argv[1])); a=r['analysis']['timings']; print(sys.argv[2], 'seconds per epoch:', round(r['timings']['seconds_per_epoch'], 4), '| analysis seconds:', {k: round(v, 3) for k, v in a.items()})" "$out/run.json" "$backend"
   else

@@ -5,13 +5,7 @@
 # is left out. Needs `pip install torch numpy`.
 # Usage: bash bench/vs-torch.sh [epochs=20]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/env.sh
-epochs=${1:-20}
-mkdir -p bench/data
-node -e "require('fs').writeFileSync('bench/data/genes2000.csv', require('./tests/e2e/support').timeCourseCsv({ genes: 2000, cellsPerTime: 20, seed: 11 }))"
-cargo build --release -p vrnn-clustering-cli 2>/dev/null
-cli="$CARGO_TARGET_DIR/release/vrnn-clustering"
+source "$(dirname "$0")/prelude.sh"
 burn_epoch() { # threads -> seconds per epoch, epochs 2..N
   local out log
   out=$(mktemp -d)

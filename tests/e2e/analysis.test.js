@@ -5,7 +5,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
+const { appHarness, openApp, timeCourseCsv, dropFile, download } = require('./support');
 
 const app = appHarness();
 
@@ -29,14 +29,6 @@ async function umapClusters(page) {
     if (m) for (const g of t.text) out[g] = Number(m[1]);
   }
   return out;
-}
-
-async function download(page, name) {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name }).click(),
-  ]);
-  return { file: dl.suggestedFilename(), text: fs.readFileSync(await dl.path(), 'utf8') };
 }
 
 test('one analysis feeds every plot, k re-clusters without retraining, genes can be searched and downloaded', async () => {

@@ -5,18 +5,9 @@
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
+const { appHarness, openApp, timeCourseCsv, dropFile, download } = require('./support');
 
 const app = appHarness();
-
-async function download(page, name) {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name, exact: true }).click(),
-  ]);
-  return { file: dl.suggestedFilename(), text: fs.readFileSync(await dl.path(), 'utf8') };
-}
 
 /** timeCourseCsv's genes by shape: g % 3 == 0 transient, 1 rising, 2 flat. */
 function genesOfShape(n, shape) {

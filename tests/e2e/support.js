@@ -154,6 +154,15 @@ function within(ms, what, promise) {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** Clicks the button of this exact name and returns the file it downloads: name and text. */
+async function download(page, name) {
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name, exact: true }).click(),
+  ]);
+  return { file: dl.suggestedFilename(), text: require('node:fs').readFileSync(await dl.path(), 'utf8') };
+}
+
 module.exports = {
-  serveDist, launchChromium, timeCourseCsv, dropFile, appHarness, openApp, frameGaps, within,
+  serveDist, launchChromium, timeCourseCsv, dropFile, appHarness, openApp, frameGaps, within, download,
 };

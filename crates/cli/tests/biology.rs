@@ -1,15 +1,11 @@
 //! The steps after clustering through the CLI: genes that change over time, enrichment in a
 //! gene-set file, membership cores and stability, in the files of interfaces.md.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vrnn-bio-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
+
+use common::{bin, scratch};
 
 /// 24 genes over times 0..24 h, 6 cells each: R0..R11 rise with time, F0..F11 are flat; the
 /// noise is a fixed hash of (cell, gene).
@@ -56,7 +52,7 @@ fn change_selection_enrichment_cores_and_stability_files() {
     )
     .unwrap();
     let out = dir.join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_vrnn-clustering"))
+    let o = bin()
         .args(["run", "--input"])
         .arg(&input)
         .arg("--out")
@@ -139,7 +135,7 @@ fn a_bad_gene_set_file_fails_before_training_and_says_where() {
     let input = dir.join("data.csv");
     write_csv(&input);
     std::fs::write(dir.join("bad.gmt"), "A\tdesc\tR1\nB only spaces here\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_vrnn-clustering"))
+    let o = bin()
         .args(["run", "--input"])
         .arg(&input)
         .arg("--out")

@@ -1,61 +1,13 @@
 //! The CLI contract of interfaces.md: files written, their headers, exit status and the
 //! one-line error naming file, line and column.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vrnn-clustering"))
-}
-
-/// Runs `vrnn-clustering run --input INPUT --out OUT EXTRA...`.
-fn run_cli(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    bin()
-        .args(["run", "--input"])
-        .arg(input)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vrnn-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A deterministic seed-layout CSV: 30 genes, times 0, 3, 6, 12, 24, 4 cells each.
-fn write_csv(path: &Path) {
-    let times = [0.0f64, 3.0, 6.0, 12.0, 24.0];
-    let mut s = String::from("Cell_ID,Cell_Type,Time_numeric");
-    for g in 0..30 {
-        s.push_str(&format!(",G{g}"));
-    }
-    s.push('\n');
-    let mut id = 0;
-    for &t in &times {
-        for c in 0..4 {
-            s.push_str(&format!("cell{id},T,{t}"));
-            id += 1;
-            for g in 0..30 {
-                let v = ((g as f64 + 1.0) * (t / 24.0) + (c as f64) * 0.01).max(0.0);
-                s.push_str(&format!(",{v:.3}"));
-            }
-            s.push('\n');
-        }
-    }
-    std::fs::write(path, s).unwrap();
-}
+use common::{bin, run_cli, scratch, scratch_with_csv, write_csv};
 
 #[test]
 fn run_writes_loss_means_and_run_json() {
-    let dir = scratch("run");
-    let input = dir.join("data.csv");
-    write_csv(&input);
-    let out = dir.join("out");
+    let (dir, input, out) = scratch_with_csv("run");
     let started = std::time::Instant::now();
     let o = run_cli(&input, &out, &["--epochs", "2", "--seed", "7"]);
     let wall_s = started.elapsed().as_secs_f64();
@@ -190,10 +142,7 @@ fn reference_preset_and_simulate() {
 
 #[test]
 fn similar_genes_and_k_are_honoured() {
-    let dir = scratch("similar");
-    let input = dir.join("data.csv");
-    write_csv(&input);
-    let out = dir.join("out");
+    let (dir, input, out) = scratch_with_csv("similar");
     let o = run_cli(
         &input,
         &out,
@@ -228,10 +177,7 @@ fn similar_genes_and_k_are_honoured() {
 
 #[test]
 fn genes_keeps_the_most_variable_and_k_above_the_gene_count_fails_early() {
-    let dir = scratch("genes");
-    let input = dir.join("data.csv");
-    write_csv(&input);
-    let out = dir.join("out");
+    let (dir, input, out) = scratch_with_csv("genes");
     let o = run_cli(
         &input,
         &out,
@@ -467,10 +413,7 @@ fn open_writes_a_sessions_results_identical_to_the_run() {
 /// Dynamics (the Reference preset's 2000 is what interfaces.md gives with its other defaults).
 #[test]
 fn epochs_default_to_the_presets() {
-    let dir = scratch("default-epochs");
-    let input = dir.join("data.csv");
-    write_csv(&input);
-    let out = dir.join("out");
+    let (_dir, input, out) = scratch_with_csv("default-epochs");
     let o = run_cli(&input, &out, &["--k", "3"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let run: serde_json::Value =
