@@ -115,6 +115,14 @@ impl Commands {
         self.send(&Request::Train(s.train_settings()));
     }
 
+    /// Times this browser's compute paths on a fixed workload (`Benchmark this machine`).
+    pub fn benchmark(self) {
+        self.clear_messages();
+        self.state.benchmarking.set(true);
+        self.state.status.set("Benchmarking this machine…".into());
+        self.send(&Request::Benchmark);
+    }
+
     /// Stops what the worker is doing (reading, training, analysing) at its next step.
     pub fn cancel(self) {
         self.send(&Request::Cancel);

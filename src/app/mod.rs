@@ -26,6 +26,7 @@ mod view;
 #[leptos::component]
 pub fn App() -> impl leptos::IntoView {
     use leptos::prelude::*;
+    use view::benchmark::Benchmark;
     use view::drop_zone::DropZone;
     use view::results::Results;
     use view::saved::SavedList;
@@ -51,6 +52,7 @@ pub fn App() -> impl leptos::IntoView {
             <TimeColumn state=state commands=commands />
             <CellType state=state commands=commands />
             <Settings state=state commands=commands />
+            <Benchmark state=state commands=commands />
             <StatusLine state=state />
             <LossPlot state=state />
             <SavedList state=state commands=commands />

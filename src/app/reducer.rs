@@ -8,7 +8,9 @@ use vrnn_protocol::{defaults, Backend, Compute, Request, Response};
 
 use super::state::{AppState, GeneSets, Phase, SimilarList, StoredRun};
 use crate::format;
-use status::{analysed_status, backend_label, epoch_status, loaded_status, reading_status};
+use status::{
+    analysed_status, backend_label, benchmark_status, epoch_status, loaded_status, reading_status,
+};
 
 /// What the page does after applying a response.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +129,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
         Response::Started {
             backend,
             note,
+            reason,
             history,
         } => {
             // The earlier results stay until a run has really started (a refused run, such as
@@ -137,6 +140,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             s.history.set(history);
             s.clear_analysis();
             s.backend.set(Some(backend));
+            s.backend_reason.set(reason);
             if let Some(note) = note {
                 s.notice.update(|n| {
                     *n = Some(match n.take() {
@@ -247,7 +251,17 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             ));
             s.phase.set(Phase::Done);
         }
+        Response::Benchmarking { label } => {
+            s.benchmarking.set(true);
+            s.status.set(label);
+        }
+        Response::Benchmarked(report) => {
+            s.benchmarking.set(false);
+            s.status.set(benchmark_status(&report));
+            s.benchmark.set(Some(report));
+        }
         Response::Failed { message } => {
+            s.benchmarking.set(false);
             s.error.set(Some(message));
             s.status.set("Stopped with an error.".into());
             s.phase.set(s.settled_phase());
@@ -259,6 +273,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
 /// The worker died and a new one started: reopen the run from its latest stored copy (on the
 /// CPU at once, when WebGPU failed while training), or start over when none was stored.
 fn crashed(s: &AppState, message: &str) -> Vec<Followup> {
+    s.benchmarking.set(false);
     // The new worker has not read the gene sets: the page must not say it has.
     s.gene_sets.set(GeneSets::default());
     let on_webgpu = matches!(

@@ -7,8 +7,8 @@
 
 use leptos::prelude::*;
 use vrnn_protocol::{
-    defaults, AnalysisView, Backend, Compute, DatasetSummary, EpochReport, GeneSelection,
-    LatentSummary, Preset, Request, SavedRun, SimilarGene, TrainSettings,
+    defaults, AnalysisView, Backend, BenchmarkReport, Compute, DatasetSummary, EpochReport,
+    GeneSelection, LatentSummary, Preset, Request, SavedRun, SimilarGene, TrainSettings,
 };
 
 use crate::genes;
@@ -131,6 +131,8 @@ pub struct AppState {
     // The current run.
     /// The backend the run trains (or trained) on.
     pub backend: RwSignal<Option<Backend>>,
+    /// Why `Auto` chose it (None for an explicit choice).
+    pub backend_reason: RwSignal<Option<String>>,
     pub history: RwSignal<Vec<EpochReport>>,
     /// How the run was trained, for the final status line.
     pub trained: RwSignal<String>,
@@ -143,6 +145,12 @@ pub struct AppState {
     pub stored: RwSignal<Option<StoredRun>>,
     /// Every run kept in this browser.
     pub saved: RwSignal<Vec<SavedRun>>,
+
+    // `Benchmark this machine`.
+    /// The worker is timing the compute paths (no training meanwhile).
+    pub benchmarking: RwSignal<bool>,
+    /// The last report, to show and download.
+    pub benchmark: RwSignal<Option<BenchmarkReport>>,
 }
 
 impl AppState {
@@ -175,6 +183,7 @@ impl AppState {
             goi_text: RwSignal::new(defaults::genes_of_interest_text()),
             similar_n: RwSignal::new(defaults::SIMILAR_N),
             backend: RwSignal::new(None),
+            backend_reason: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
             trained: RwSignal::new(String::new()),
             analysis: RwSignal::new(None),
@@ -183,6 +192,8 @@ impl AppState {
             gene_sets: RwSignal::new(GeneSets::default()),
             stored: RwSignal::new(None),
             saved: RwSignal::new(Vec::new()),
+            benchmarking: RwSignal::new(false),
+            benchmark: RwSignal::new(None),
         }
     }
 
@@ -238,17 +249,21 @@ impl AppState {
         matches!(
             self.phase.get(),
             Phase::Loading(_) | Phase::Training { .. } | Phase::Analysing
-        )
+        ) || self.benchmarking.get()
     }
 
     /// `Train` works: a data set is loaded and nothing runs (tracked).
     pub fn can_train(&self) -> bool {
-        self.summary.with(|s| s.is_some()) && matches!(self.phase.get(), Phase::Idle | Phase::Done)
+        self.summary.with(|s| s.is_some())
+            && matches!(self.phase.get(), Phase::Idle | Phase::Done)
+            && !self.benchmarking.get()
     }
 
     /// `Resume` works: a run with trained epochs is at rest (tracked).
     pub fn can_resume(&self) -> bool {
-        self.phase.get() == Phase::Done && self.history.with(|h| !h.is_empty())
+        self.phase.get() == Phase::Done
+            && self.history.with(|h| !h.is_empty())
+            && !self.benchmarking.get()
     }
 
     /// The title of every time axis: the data set's time column (tracked).

@@ -1,5 +1,6 @@
 // End to end: the built app in headless Chromium. Drop a CSV, train 3 epochs on WebGPU (the
-// software adapter here) and on the CPU backend, and check the loss plot and the status; drop
+// software adapter here), on the CPU backend and on Auto (which must refuse the software
+// adapter), and check the loss plot and the status; drop
 // a malformed CSV and check that the alert names the line and the page keeps working; measure
 // that the page answers at once while the worker trains; cancel a long run.
 'use strict';
@@ -35,15 +36,24 @@ async function trainThreeEpochs(compute, expectedBackend) {
     for (const y of t.y) assert.ok(Number.isFinite(y) && y > 0, `${t.name} loss ${y} is finite`);
   }
   assert.deepEqual(errors, []);
+  const backend = await page.locator('.backend').textContent();
   await page.close();
+  return backend;
 }
 
 test('trains 3 epochs on WebGPU and draws the loss', async () => {
-  await trainThreeEpochs('WebGPU', 'WebGPU');
+  const backend = await trainThreeEpochs('WebGPU', 'WebGPU');
+  assert.doesNotMatch(backend, /Auto/, 'an explicit choice needs no reason');
 });
 
 test('trains 3 epochs on the CPU backend and draws the loss', async () => {
   await trainThreeEpochs('CPU', 'CPU');
+});
+
+test('Auto does not train on the software WebGPU adapter, and says why', async () => {
+  // Headless Chromium offers WebGPU through SwiftShader only: Auto must take the CPU.
+  const backend = await trainThreeEpochs('Auto', 'CPU');
+  assert.match(backend, /Compute in use: CPU \(Auto: the browser's WebGPU adapter \(.+\) is a software renderer, far slower than the CPU\)/);
 });
 
 test('a malformed CSV gets an alert naming the line, and the page keeps working', async () => {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use vrnn_engine::run::native_clock;
 use vrnn_engine::{Run, Session};
+use vrnn_types::Backend;
 
 use crate::args::{AfterArgs, BackendArg};
 use crate::output;
@@ -21,11 +22,16 @@ pub struct OpenArgs {
     epochs: Option<usize>,
     #[arg(long, value_enum, default_value_t = BackendArg::Cpu)]
     backend: BackendArg,
+    /// CPU threads for training on (default: RAYON_NUM_THREADS if set, else every core): the
+    /// speed only, as in `run`.
+    #[arg(long)]
+    threads: Option<usize>,
     #[command(flatten)]
     after: AfterArgs,
 }
 
 pub fn open(args: OpenArgs) -> Result<(), String> {
+    let threads = output::cpu_threads(args.threads)?;
     let gene_sets = args.after.read()?;
     let path = args.session.display().to_string();
     let bytes = fs::read(&args.session).map_err(|e| format!("{path}: {e}"))?;
@@ -43,6 +49,9 @@ pub fn open(args: OpenArgs) -> Result<(), String> {
         let (device, backend) = output::device_for(args.backend)?;
         let mut run = Run::resume(s, target, device, backend, native_clock)
             .map_err(|e| format!("{path}: {e}"))?;
+        if backend == Backend::Cpu {
+            run.set_threads(threads);
+        }
         output::train_and_analyse(&mut run)?;
         s = pollster::block_on(run.session());
     }

@@ -71,16 +71,20 @@ pub struct RunArgs {
     /// How many similar genes per query.
     #[arg(long, default_value_t = defaults::SIMILAR_N)]
     similar_n: usize,
-    /// CPU threads (default: RAYON_NUM_THREADS if set, else every core). On the CPU backend
-    /// each batch is split into this many parts trained in parallel; results are
-    /// reproducible for a given number, which run.json records (`threads`).
+    /// CPU threads (default: RAYON_NUM_THREADS if set, else every core): how many of the
+    /// batch's parts are computed at once. The speed only: the results are the same for any
+    /// number.
     #[arg(long)]
     threads: Option<usize>,
+    /// Parts each training batch is split into (run.json's `config.parts`). The results
+    /// depend on this, and are reproducible for a given value.
+    #[arg(long, default_value_t = defaults::PARTS)]
+    parts: usize,
 }
 
 impl RunArgs {
     /// The settings of this run, as the page would send them.
-    fn settings(&self, backend: Backend, threads: usize) -> TrainSettings {
+    fn settings(&self, backend: Backend) -> TrainSettings {
         let preset = self.preset.preset();
         TrainSettings {
             epochs: self.epochs.unwrap_or(preset.default_epochs()),
@@ -101,7 +105,7 @@ impl RunArgs {
             batch_size: Some(self.batch_size),
             beta: self.beta,
             lr: self.lr,
-            threads: Some(if backend == Backend::Cpu { threads } else { 1 }),
+            parts: self.parts,
             selection: self
                 .select
                 .map_or(preset.default_selection(), SelectArg::selection),
@@ -115,6 +119,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let threads = output::cpu_threads(args.threads)?;
     if args.k < 1 {
         return Err("--k must be at least 1".into());
+    }
+    if args.parts < 1 {
+        return Err("--parts must be at least 1".into());
     }
     if !(args.fdr > 0.0 && args.fdr <= 1.0) {
         return Err(format!("--fdr {}: must be above 0 and at most 1", args.fdr));
@@ -141,7 +148,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         dataset.times
     );
     let (device, backend) = output::device_for(args.backend)?;
-    let settings = args.settings(backend, threads);
+    let settings = args.settings(backend);
     let (mut run, notice) = Run::new(&dataset, source, settings, device, backend, native_clock)
         .map_err(|e| match e {
             RunError::TooFewGenes { .. } => format!("--k {}: {e} (in {input})", args.k),
@@ -149,6 +156,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         })?;
     if let Some(n) = notice {
         eprintln!("{n}");
+    }
+    if backend == Backend::Cpu {
+        run.set_threads(threads);
     }
     create_dir(&args.out)?;
     write_file(

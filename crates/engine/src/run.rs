@@ -295,6 +295,16 @@ impl Run {
         Ok(run)
     }
 
+    /// Computes each batch's parts on up to `threads` threads: natively only, and the speed
+    /// only (the numbers follow from the settings' `parts`).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.trainer.set_threads(threads);
+    }
+
+    pub fn threads(&self) -> usize {
+        self.trainer.threads()
+    }
+
     /// Trains until every epoch is done or the hooks say stop.
     pub async fn train(&mut self, hooks: &mut impl Hooks) -> Trained {
         let mut t0 = (self.clock)();
@@ -377,6 +387,7 @@ impl Run {
                 self.backend,
                 self.clock,
             );
+            other.set_threads(self.threads());
             while !other.trainer.is_done() {
                 let done = other.trainer.epochs_done();
                 let label = format!(
@@ -437,5 +448,6 @@ impl Run {
             self.analysis.clone(),
         )
         .with_gene_stats(self.gene_stats.clone())
+        .with_threads(self.threads())
     }
 }

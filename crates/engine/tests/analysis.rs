@@ -392,6 +392,13 @@ fn a_version_1_session_is_migrated() {
     assert_eq!(v2["gene_selection"]["rule"], "Variance");
     assert_eq!(v2["stability_runs"], 0);
     assert_eq!(v2["analysis"]["core_threshold"], 0.5);
+    // Version 1 split each batch into `threads` parts; that is now `parts`, and the threads
+    // are the timings' (one where not recorded).
+    assert_eq!(v2["config"]["parts"], v1["config"]["threads"]);
+    assert_eq!(v2["timings"]["threads"], 1);
+    v1["config"].as_object_mut().unwrap().remove("threads");
+    v2["config"].as_object_mut().unwrap().remove("parts");
+    v2["timings"].as_object_mut().unwrap().remove("threads");
     for v in [&mut v1, &mut v2] {
         let o = v.as_object_mut().unwrap();
         o.remove("generator");
@@ -414,22 +421,23 @@ fn a_version_1_session_is_migrated() {
     assert!(r.history[3].train.is_finite());
 }
 
-/// Splitting each batch over threads (`TrainConfig::threads`) trains the same model as one
+/// Splitting each batch into parts (`TrainConfig::parts`) trains the same model as one
 /// pass, up to rounding: the same initial weights and the same noise. (That the gradients add
 /// up to the batch's is `train`'s unit test; Adam hides a gradient's scale, so weights after a
 /// few steps are a weak check of it.)
 #[test]
-fn training_split_over_threads_matches_one_pass() {
+fn training_split_into_parts_matches_one_pass() {
     let _one_at_a_time = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
     let d = dataset();
-    let run = |threads| {
+    let run = |parts| {
         let config = TrainConfig::new()
             .with_epochs(3)
             .with_seed(9)
             .with_batch_size(16)
-            .with_threads(threads);
+            .with_parts(parts);
         let device = backend::training_device(backend::cpu_device(), 9);
         let mut trainer = Trainer::new(config, &d.means, 40, 5, &device);
+        trainer.set_threads(parts);
         let history: Vec<_> = (0..3)
             .map(|_| pollster::block_on(trainer.epoch()))
             .collect();

@@ -56,6 +56,9 @@ pub enum Request {
     },
     /// Delete a kept run.
     DeleteSaved { id: String },
+    /// `Benchmark this machine`: train a few epochs on each compute path of this browser and
+    /// answer with [`Response::Benchmarked`]. Cancel stops it.
+    Benchmark,
     /// A testing aid (the page's `?inject-panic=N` and `?inject-gpu-loss=N`): panic at the end of
     /// epoch `at_epoch` (with `only_on_webgpu`, only when training on WebGPU, as a lost device
     /// would), to prove that a crash costs only the epochs since the last checkpoint.
@@ -125,6 +128,36 @@ pub struct ReadStats {
     pub memory_bytes: f64,
 }
 
+/// `Benchmark this machine`'s report, for users to send in: what the machine is and how fast
+/// each compute path trains the same workload here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkReport {
+    /// The app's version.
+    pub version: String,
+    pub user_agent: String,
+    /// `navigator.hardwareConcurrency`: the logical cores the browser reports.
+    pub cores: usize,
+    /// The browser's WebGPU adapter as it describes itself (None: no WebGPU).
+    pub adapter: Option<String>,
+    /// A software renderer (SwiftShader, llvmpipe): no GPU behind WebGPU.
+    pub adapter_is_software: bool,
+    /// What every path trained: data, batch, parts, preset.
+    pub workload: String,
+    pub paths: Vec<PathTiming>,
+}
+
+/// One compute path of a [`BenchmarkReport`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathTiming {
+    /// For example "CPU, 1 worker" or "WebGPU".
+    pub path: String,
+    /// Mean seconds of the timed epochs (after a warm-up epoch); None when not timed.
+    pub seconds_per_epoch: Option<f64>,
+    pub epochs_timed: usize,
+    /// Why it was not timed (no adapter, a software adapter, cancelled, an error).
+    pub note: Option<String>,
+}
+
 /// One finished epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
@@ -184,6 +217,9 @@ pub enum Response {
     Started {
         backend: Backend,
         note: Option<String>,
+        /// Why `Auto` chose `backend` (None for an explicit choice).
+        #[serde(default)]
+        reason: Option<String>,
         /// The epochs already trained when a run goes on from saved weights (empty for a new
         /// run).
         #[serde(default)]
@@ -246,6 +282,12 @@ pub enum Response {
         epochs: usize,
         finished: bool,
     },
+    /// `Benchmark this machine` at work: what it is timing now.
+    Benchmarking {
+        label: String,
+    },
+    /// `Benchmark this machine` finished (or was cancelled: the paths not timed say so).
+    Benchmarked(BenchmarkReport),
     /// The worker panicked: its message. The page restarts the worker.
     Crashed {
         message: String,
@@ -291,10 +333,27 @@ mod tests {
                 gene: "IRF1".into(),
                 n: 20,
             },
+            Request::Benchmark,
         ];
         for m in msgs {
             let s = serde_json::to_string(&m).unwrap();
             assert_eq!(serde_json::from_str::<Request>(&s).unwrap(), m);
         }
+        let report = Response::Benchmarked(BenchmarkReport {
+            version: "0.1.0".into(),
+            user_agent: "test".into(),
+            cores: 8,
+            adapter: None,
+            adapter_is_software: false,
+            workload: "w".into(),
+            paths: vec![PathTiming {
+                path: "CPU, 1 worker".into(),
+                seconds_per_epoch: Some(0.25),
+                epochs_timed: 3,
+                note: None,
+            }],
+        });
+        let s = serde_json::to_string(&report).unwrap();
+        assert_eq!(serde_json::from_str::<Response>(&s).unwrap(), report);
     }
 }

@@ -20,6 +20,8 @@ pub const ENRICHMENT_CSV: &str = "enrichment.csv";
 pub const STABILITY_CSV: &str = "stability.csv";
 /// [`CLUSTERS_GMT`] limited to each cluster's membership core.
 pub const CORES_GMT: &str = "clusters_core.gmt";
+/// `Benchmark this machine`'s report: seconds per epoch on each compute path, to send in.
+pub const BENCHMARK_JSON: &str = "benchmark.json";
 /// The session file `vrnn-clustering run` writes beside its results.
 pub const SESSION: &str = "session.vrnn";
 /// The extension of session files.

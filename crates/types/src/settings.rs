@@ -224,9 +224,12 @@ pub struct TrainSettings {
     /// Overrides the preset's learning rate (the CLI's `--lr`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lr: Option<f64>,
-    /// CPU threads a batch is split over (None: one). Results are reproducible per number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threads: Option<usize>,
+    /// Parts each training batch is split into ([`defaults::PARTS`]): the run's numbers
+    /// depend on this, never on how many threads or workers compute the parts. Sessions saved
+    /// before it existed split a batch into as many parts as their `threads`, or none (what a
+    /// missing field reads as: one part), so they go on training as they began.
+    #[serde(default = "one_part", alias = "threads")]
+    pub parts: usize,
     /// How the genes are chosen (by default the preset's; sessions saved before this existed
     /// used the variance, which is what a missing field reads as).
     #[serde(default)]
@@ -242,6 +245,10 @@ pub struct TrainSettings {
 
 fn default_fdr() -> f64 {
     defaults::FDR
+}
+
+fn one_part() -> usize {
+    1
 }
 
 impl Default for TrainSettings {
@@ -260,7 +267,7 @@ impl Default for TrainSettings {
             batch_size: None,
             beta: None,
             lr: None,
-            threads: None,
+            parts: defaults::PARTS,
             selection: preset.default_selection(),
             fdr: defaults::FDR,
             stability_runs: 0,
@@ -272,6 +279,11 @@ impl TrainSettings {
     /// Genes per training step.
     pub fn batch_size(&self) -> usize {
         self.batch_size.unwrap_or(defaults::BATCH_SIZE).max(1)
+    }
+
+    /// Parts per training batch, at least one.
+    pub fn parts(&self) -> usize {
+        self.parts.max(1)
     }
 }
 
@@ -304,7 +316,20 @@ mod tests {
         let v1 = r#"{"epochs":3,"seed":42,"compute":"Cpu","k":6,"preset":"Dynamics","latent":null,"genes":null,"keep":["IRF1"],"batch_size":400}"#;
         let s: TrainSettings = serde_json::from_str(v1).unwrap();
         assert_eq!(s.batch_size(), 400);
-        assert_eq!((s.beta, s.lr, s.threads), (None, None, None));
+        assert_eq!((s.beta, s.lr, s.parts), (None, None, 1));
+    }
+
+    #[test]
+    fn settings_that_split_batches_over_threads_keep_their_parts() {
+        // Before `parts`, a CLI run on 4 threads split each batch into 4 parts.
+        let old = r#"{"epochs":3,"seed":42,"compute":"Cpu","k":6,"preset":"Dynamics","latent":null,"genes":null,"keep":[],"batch_size":400,"threads":4}"#;
+        let s: TrainSettings = serde_json::from_str(old).unwrap();
+        assert_eq!(s.parts, 4);
+        let new = serde_json::to_string(&TrainSettings::default()).unwrap();
+        assert!(
+            new.contains(&format!("\"parts\":{}", defaults::PARTS)),
+            "{new}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::MessageEvent;
 
 use crate::state::{fail, listen, CancelFlag, Shared, State};
-use crate::{load, run, saved};
+use crate::{benchmark, load, run, saved};
 
 pub fn start() {
     let state: Shared = Rc::new(RefCell::new(State::default()));
@@ -67,6 +67,11 @@ fn handle(state: &Shared, cancel: &CancelFlag, request: Request, file: Option<we
             spawn_local(saved::open(st, cancel, id, resume));
         }
         Request::DeleteSaved { id } => spawn_local(saved::delete(id)),
+        Request::Benchmark => {
+            if let Some(job) = run::exclusive(state, &cancel) {
+                spawn_local(job.run(benchmark::benchmark(st, cancel)));
+            }
+        }
         Request::InjectPanic {
             at_epoch,
             only_on_webgpu,

@@ -2,12 +2,18 @@
 //! page never freezes. It speaks only the typed protocol of `vrnn-protocol`.
 //!
 //! - [`dispatch`]: each request routed to its handler;
+//! - [`adapter`]: what the browser's WebGPU adapter is, for `Auto`;
+//! - [`benchmark`]: `Benchmark this machine`;
 //! - [`state`]: what the worker holds between messages, and posting to the page;
 //! - [`load`]: data in (files read in slices, the demo, cell types, dropped sessions);
 //! - [`run`]: training through the engine's run pipeline, checkpoints, the analysis;
 //! - [`saved`]: runs kept in the browser's storage, reopened, and downloaded;
 //! - [`store`]: the browser's IndexedDB.
 
+#[cfg(target_arch = "wasm32")]
+mod adapter;
+#[cfg(target_arch = "wasm32")]
+mod benchmark;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;
 #[cfg(target_arch = "wasm32")]

@@ -12,6 +12,7 @@ use vrnn_engine::{AnalysisError, EpochLosses, Run, RunError, Session, Source};
 use vrnn_protocol::{Backend, Compute, EpochReport, Response, TrainSettings};
 use wasm_bindgen::JsValue;
 
+use crate::adapter;
 use crate::saved;
 use crate::state::{
     fail, navigator, now_s, post, yield_to_event_loop, CancelFlag, CurrentRun, Shared,
@@ -47,40 +48,95 @@ impl Exclusive {
     }
 }
 
-/// The device for a run, and a note when the choice differs from the request.
-async fn choose_device(state: &Shared, compute: Compute) -> (Device, Backend, Option<String>) {
+/// Where a run trains, and what the page should say about the choice.
+struct Chosen {
+    device: Device,
+    backend: Backend,
+    /// When the request could not be met (WebGPU asked for and missing): for the notice.
+    note: Option<String>,
+    /// Why `Auto` chose this backend: for the line that names the compute in use.
+    reason: Option<String>,
+}
+
+impl Chosen {
+    fn cpu(note: Option<String>, reason: Option<String>) -> Chosen {
+        Chosen {
+            device: backend::cpu_device(),
+            backend: Backend::Cpu,
+            note,
+            reason,
+        }
+    }
+}
+
+/// The device for a run. `Auto` never trains on a software adapter (SwiftShader, llvmpipe:
+/// an epoch there is hundreds of times slower than on the CPU), which is what headless and
+/// GPU-less browsers offer.
+async fn choose_device(state: &Shared, compute: Compute) -> Chosen {
     if compute == Compute::Cpu {
-        return (backend::cpu_device(), Backend::Cpu, None);
+        return Chosen::cpu(None, None);
     }
-    let has_webgpu = js_sys::Reflect::get(&navigator(), &JsValue::from_str("gpu"))
-        .map(|g| !g.is_undefined())
-        .unwrap_or(false);
-    if !has_webgpu {
-        return (
-            backend::cpu_device(),
-            Backend::Cpu,
-            Some("this browser offers no WebGPU; using the CPU backend".into()),
-        );
+    let auto = compute == Compute::Auto;
+    if !has_webgpu() {
+        return if auto {
+            Chosen::cpu(None, Some("Auto: this browser offers no WebGPU".into()))
+        } else {
+            Chosen::cpu(
+                Some("this browser offers no WebGPU; using the CPU backend".into()),
+                None,
+            )
+        };
     }
+    let mut reason = None;
+    if auto {
+        match adapter::inspect().await {
+            Ok(a) if a.software => {
+                return Chosen::cpu(
+                    None,
+                    Some(format!(
+                        "Auto: the browser's WebGPU adapter ({}) is a software renderer, far slower than the CPU",
+                        a.name
+                    )),
+                )
+            }
+            Ok(a) => reason = Some(format!("Auto: a hardware WebGPU adapter ({})", a.name)),
+            Err(e) => return Chosen::cpu(None, Some(format!("Auto: {e}"))),
+        }
+    }
+    match webgpu_device(state).await {
+        Ok(device) => Chosen {
+            device,
+            backend: Backend::WebGpu,
+            note: None,
+            reason,
+        },
+        Err(e) => Chosen::cpu(
+            Some(format!(
+                "WebGPU could not start ({e}); using the CPU backend"
+            )),
+            None,
+        ),
+    }
+}
+
+/// The browser's WebGPU device, asked for once per worker: later runs reuse it (or its error).
+pub async fn webgpu_device(state: &Shared) -> Result<Device, String> {
     let cached = state.borrow().gpu.clone();
-    let gpu = match cached {
+    match cached {
         Some(r) => r,
         None => {
             let r = backend::wgpu_device_async().await;
             state.borrow_mut().gpu = Some(r.clone());
             r
         }
-    };
-    match gpu {
-        Ok(d) => (d, Backend::WebGpu, None),
-        Err(e) => (
-            backend::cpu_device(),
-            Backend::Cpu,
-            Some(format!(
-                "WebGPU could not start ({e}); using the CPU backend"
-            )),
-        ),
     }
+}
+
+/// Whether this browser has WebGPU at all.
+pub fn has_webgpu() -> bool {
+    js_sys::Reflect::get(&navigator(), &JsValue::from_str("gpu"))
+        .map(|g| !g.is_undefined())
+        .unwrap_or(false)
 }
 
 /// A new run on the data set in use.
@@ -95,7 +151,12 @@ pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
     }) else {
         return fail("load a CSV file before training");
     };
-    let (device, backend, note) = choose_device(&state, settings.compute).await;
+    let Chosen {
+        device,
+        backend,
+        note,
+        reason,
+    } = choose_device(&state, settings.compute).await;
     let (run, notice) = match Run::new(&dataset, source, settings, device, backend, now_s) {
         Ok(r) => r,
         Err(e @ RunError::TooFewGenes { .. }) => {
@@ -109,6 +170,7 @@ pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
     post(&Response::Started {
         backend,
         note,
+        reason,
         history: vec![],
     });
     state.borrow_mut().current = None;
@@ -144,7 +206,12 @@ pub async fn resume(
     compute: Compute,
     note: Option<String>,
 ) {
-    let (device, backend, device_note) = choose_device(state, compute).await;
+    let Chosen {
+        device,
+        backend,
+        note: device_note,
+        reason,
+    } = choose_device(state, compute).await;
     let per_epoch = s.train_s / s.epochs_done().max(1) as f64;
     let run = match Run::resume(s, epochs, device, backend, now_s) {
         Ok(r) => r,
@@ -156,6 +223,7 @@ pub async fn resume(
             (Some(a), Some(b)) => Some(format!("{a} {b}")),
             (a, b) => a.or(b),
         },
+        reason,
         history: saved::reports(&run.history, run.settings.epochs, per_epoch),
     });
     drive(state, cancel, run, id).await;

@@ -1,7 +1,7 @@
 //! The status line's text for each step of a run: what [`super::reduce`] writes into
 //! `AppState::status`, kept apart so the reducer reads as what changes, not how it is worded.
 
-use vrnn_protocol::{AnalysisView, Backend, DatasetSummary, EpochReport};
+use vrnn_protocol::{AnalysisView, Backend, BenchmarkReport, DatasetSummary, EpochReport};
 
 use crate::format;
 
@@ -84,4 +84,18 @@ pub(super) fn analysed_status(trained: &str, view: &AnalysisView) -> String {
         format::duration(t.umap_s),
         format::duration(t.stability_s),
     )
+}
+
+/// The status line once `Benchmark this machine` has finished: each path's speed or why it
+/// was not timed.
+pub(super) fn benchmark_status(r: &BenchmarkReport) -> String {
+    let paths: Vec<String> = r
+        .paths
+        .iter()
+        .map(|p| match p.seconds_per_epoch {
+            Some(s) => format!("{} {s:.3} s/epoch", p.path),
+            None => format!("{} not timed", p.path),
+        })
+        .collect();
+    format!("Benchmark: {}.", paths.join("; "))
 }

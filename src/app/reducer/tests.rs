@@ -4,8 +4,8 @@ use super::*;
 use crate::app::state::GeneSets;
 use crate::app::state::UrlSettings;
 use vrnn_protocol::{
-    AnalysisTimings, AnalysisView, ClusterView, DatasetShape, DatasetSummary, EnrichedTerm,
-    EnrichmentView, EpochReport, StabilityView,
+    AnalysisTimings, AnalysisView, BenchmarkReport, ClusterView, DatasetShape, DatasetSummary,
+    EnrichedTerm, EnrichmentView, EpochReport, PathTiming, StabilityView,
 };
 
 fn page() -> AppState {
@@ -63,6 +63,7 @@ fn started(s: &AppState, backend: Backend) {
         Response::Started {
             backend,
             note: None,
+            reason: None,
             history: vec![],
         },
     );
@@ -177,6 +178,7 @@ fn started_notes_add_to_the_notice() {
         Response::Started {
             backend: Backend::Cpu,
             note: Some("No WebGPU adapter.".into()),
+            reason: None,
             history: vec![],
         },
     );
@@ -184,6 +186,27 @@ fn started_notes_add_to_the_notice() {
         s.notice.get_untracked().as_deref(),
         Some("12 genes never vary. No WebGPU adapter.")
     );
+}
+
+#[test]
+fn autos_reason_is_kept_for_the_run_it_chose() {
+    let s = page();
+    reduce(
+        &s,
+        Response::Started {
+            backend: Backend::Cpu,
+            note: None,
+            reason: Some("Auto: a software adapter".into()),
+            history: vec![],
+        },
+    );
+    assert_eq!(
+        s.backend_reason.get_untracked().as_deref(),
+        Some("Auto: a software adapter")
+    );
+    assert_eq!(s.notice.get_untracked(), None, "a reason is not a notice");
+    started(&s, Backend::WebGpu);
+    assert_eq!(s.backend_reason.get_untracked(), None, "an explicit choice");
 }
 
 #[test]
@@ -471,4 +494,63 @@ fn reading_status_shows_progress_and_rates() {
         reading_status("big.csv", 50e6, 100e6, 10_000, 2.0),
         "Reading big.csv: 50 MB of 100 MB (50 %) · 10,000 rows · 25.0 MB/s · 5,000 rows/s · ETA 2.0 s"
     );
+}
+
+#[test]
+fn a_benchmark_holds_training_until_its_report_comes() {
+    let s = page();
+    reduce(
+        &s,
+        Response::Benchmarking {
+            label: "Benchmarking this machine: CPU, 1 worker, epoch 1 of 4…".into(),
+        },
+    );
+    assert!(
+        s.benchmarking.get_untracked(),
+        "Cancel works and Train waits"
+    );
+    let report = BenchmarkReport {
+        version: "0".into(),
+        user_agent: "test".into(),
+        cores: 2,
+        adapter: Some("google swiftshader".into()),
+        adapter_is_software: true,
+        workload: "w".into(),
+        paths: vec![
+            PathTiming {
+                path: "CPU, 1 worker".into(),
+                seconds_per_epoch: Some(0.2314),
+                epochs_timed: 3,
+                note: None,
+            },
+            PathTiming {
+                path: "WebGPU".into(),
+                seconds_per_epoch: None,
+                epochs_timed: 0,
+                note: Some("a software adapter".into()),
+            },
+        ],
+    };
+    reduce(&s, Response::Benchmarked(report.clone()));
+    assert!(!s.benchmarking.get_untracked());
+    assert_eq!(s.benchmark.get_untracked(), Some(report));
+    assert_eq!(
+        s.status.get_untracked(),
+        "Benchmark: CPU, 1 worker 0.231 s/epoch; WebGPU not timed."
+    );
+
+    // A refused or failed benchmark frees the page too.
+    reduce(
+        &s,
+        Response::Benchmarking {
+            label: "…".into()
+        },
+    );
+    reduce(
+        &s,
+        Response::Failed {
+            message: "a training run is already in progress".into(),
+        },
+    );
+    assert!(!s.benchmarking.get_untracked());
 }

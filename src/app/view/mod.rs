@@ -1,6 +1,7 @@
 //! The page's view, one component per part of the page, top to bottom: the drop zone
 //! ([`drop_zone`]), alerts and the status line ([`status`]), what was read ([`summary`]), the
-//! settings with `Train`, `Cancel` and `Resume` ([`settings`]), the loss plot ([`status`]), the
+//! settings with `Train`, `Cancel` and `Resume` ([`settings`]), `Benchmark this machine`
+//! ([`benchmark`]), the loss plot ([`status`]), the
 //! runs kept in the browser ([`saved`]), and the results of a run ([`results`], with the gene
 //! search in [`gene_search`], the clusters' stability in [`stability`] and the gene sets with
 //! their enrichment in [`enrichment`]).
@@ -8,6 +9,7 @@
 //! The accessible names of the controls (labels, `aria-label`s, button texts, `data-plot`)
 //! are a fixed contract with the browser tests: see `../shared/spec/interfaces.md`.
 
+pub mod benchmark;
 pub mod drop_zone;
 pub mod enrichment;
 pub mod gene_search;

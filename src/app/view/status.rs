@@ -22,17 +22,21 @@ pub fn Messages(state: AppState) -> impl IntoView {
     }
 }
 
-/// The status line (`role=status`) and the compute in use.
+/// The status line (`role=status`) and the compute in use, with why `Auto` chose it.
 #[component]
 pub fn StatusLine(state: AppState) -> impl IntoView {
     view! {
         <p class="status" role="status" aria-live="polite">{move || state.status.get()}</p>
         <p class="backend">
             {move || {
+                let reason = state.backend_reason.get();
                 state
                     .backend
                     .get()
-                    .map(|b| format!("Compute in use: {}", b.label()))
+                    .map(|b| match reason {
+                        Some(r) => format!("Compute in use: {} ({r})", b.label()),
+                        None => format!("Compute in use: {}", b.label()),
+                    })
                     .unwrap_or_default()
             }}
         </p>

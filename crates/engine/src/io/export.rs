@@ -336,6 +336,14 @@ pub struct Timings {
     pub ingest_s: f64,
     pub train_s: f64,
     pub seconds_per_epoch: f64,
+    /// Threads that computed the batches' parts (`config.parts`): the speed's, not the
+    /// numbers'.
+    #[serde(default = "one")]
+    pub threads: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// `run.json`: every setting used, the data's shape, versions and timings.

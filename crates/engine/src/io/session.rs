@@ -14,7 +14,9 @@
 //! - 1: the first format (settings as the page sent them, `run.json`'s record beside them,
 //!   so epochs, seed, source and cell type were stored twice). Read through [`v1`] and
 //!   migrated; `tests/fixtures/session-v1.vrnn` keeps one such file.
-//! - 2: this schema, with the random generator named ([`Session::generator`]).
+//! - 2: this schema, with the random generator named ([`Session::generator`]). Fields added
+//!   to it since read with defaults: `settings.parts` (a missing one reads as the single pass
+//!   those runs trained with, an old `settings.threads` as that many parts) and `threads`.
 //!
 //! # Weights
 //! `weights` maps PyTorch `state_dict` names to `(shape, values)`, values row-major `f32`, in
@@ -68,6 +70,10 @@ pub struct Session {
     pub backend: Backend,
     /// Training seconds over every stretch.
     pub train_s: f64,
+    /// Threads that computed the batches' parts in the last stretch: what `train_s` was
+    /// measured on (one in the browser, and in sessions from before it was recorded).
+    #[serde(default = "one_thread")]
+    pub threads: usize,
     /// The genes the model trained on (after the gene selection), per time point.
     pub dataset: Dataset,
     /// One entry per epoch trained so far.
@@ -80,6 +86,10 @@ pub struct Session {
     /// sessions saved before it existed.
     #[serde(default)]
     pub gene_stats: Vec<GeneStat>,
+}
+
+fn one_thread() -> usize {
+    1
 }
 
 /// Why a file could not be opened as a session.
@@ -119,12 +129,19 @@ impl Session {
             settings,
             backend,
             train_s,
+            threads: 1,
             dataset,
             history,
             weights,
             analysis,
             gene_stats: Vec::new(),
         }
+    }
+
+    /// The same session, trained last on `threads` threads.
+    pub fn with_threads(mut self, threads: usize) -> Session {
+        self.threads = threads.max(1);
+        self
     }
 
     /// The same session with its gene table.
@@ -246,6 +263,7 @@ impl Session {
                 ingest_s: self.source.ingest_s,
                 train_s: self.train_s,
                 seconds_per_epoch: self.train_s / self.epochs_done().max(1) as f64,
+                threads: self.threads,
             },
             analysis: self.analysis.as_ref().map(AnalysisInfo::of),
             generator: self.generator.clone(),
@@ -312,7 +330,7 @@ mod v1 {
             settings.batch_size = Some(c.batch_size);
             settings.lr = (c.lr != preset.lr).then_some(c.lr);
             settings.beta = (c.beta != preset.beta).then_some(c.beta);
-            settings.threads = c.threads.filter(|&t| t > 1);
+            settings.parts = c.threads.unwrap_or(1).max(1);
             super::Session::new(
                 super::Source {
                     name: self.source,

@@ -222,7 +222,7 @@ impl Recipe {
     pub fn train_config_for(&self, settings: &TrainSettings) -> TrainConfig {
         self.train_config(settings.epochs, settings.seed)
             .with_batch_size(settings.batch_size())
-            .with_threads(settings.threads.unwrap_or(1).max(1))
+            .with_parts(settings.parts())
     }
 
     pub fn train_config(&self, epochs: usize, seed: u64) -> TrainConfig {

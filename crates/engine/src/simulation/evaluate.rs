@@ -125,6 +125,8 @@ pub fn run_recipe(
         clock,
     )
     .expect("an evaluation data set has more genes than clusters");
+    // Every core: threads change the speed, never the labels.
+    run.set_threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
     pollster::block_on(run.train(&mut Quiet));
     let labels = pollster::block_on(run.cluster_labels(k));
     (labels, run.train_seconds())

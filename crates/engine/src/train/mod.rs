@@ -35,12 +35,13 @@ pub struct TrainConfig {
     #[config(default = 42)]
     pub seed: u64,
     /// Each training batch is split into this many parts of consecutive genes, whose losses and
-    /// gradients are summed before the optimiser step: the same step as one pass up to
-    /// rounding. Natively each part runs on its own thread (burn's CPU backend does not split
-    /// operations this small); in the browser they run one after the other with the same
-    /// numbers. A run is reproducible for a given value; 1 is the reference's single pass.
-    #[config(default = 1)]
-    pub threads: usize,
+    /// gradients are summed in part order before the optimiser step: the same step as one pass
+    /// up to rounding, and the same numbers however many threads compute the parts
+    /// ([`Trainer::set_threads`]), so a run is reproducible for a given value. Parts are what
+    /// spreads a batch over cores: burn's CPU backend does not split operations this small.
+    /// 1 is the reference's single pass.
+    #[config(default = "vrnn_types::defaults::PARTS")]
+    pub parts: usize,
     #[config(default = "VrnnConfig::new()")]
     pub model: VrnnConfig,
 }
@@ -154,10 +155,16 @@ fn part_grads(
     (loss.detach(), GradientsParams::from_grads(grads, model))
 }
 
+/// One part of a batch: its model (a fork of the batch's) and its genes' inputs.
+type Part = (Vrnn, Tensor<3>, Tensor<3>, Option<Tensor<3>>);
+
 /// The batch's loss and gradients, computed in `parts` parts of consecutive genes (see
-/// [`TrainConfig::threads`]). Each part after the first gets a fork of the model: its own
-/// autodiff graph, because burn's autodiff keeps graphs that share parameter nodes under one
-/// lock, which would run their backward passes one at a time.
+/// [`TrainConfig::parts`]) on up to `threads` threads. Every part gets a fork of the model: its
+/// own autodiff graph, because burn's autodiff keeps graphs that share parameter nodes under
+/// one lock, which would run their backward passes one at a time. Threads take the next part
+/// as they come free, so a slow core does not hold the step, and the sums run in part order
+/// afterwards: the numbers do not depend on `threads`.
+#[allow(clippy::too_many_arguments)]
 fn batch_grads(
     model: &Vrnn,
     device: &Device,
@@ -166,45 +173,36 @@ fn batch_grads(
     w: Option<Tensor<3>>,
     beta: f64,
     parts: usize,
+    threads: usize,
 ) -> (Tensor<1>, GradientsParams) {
     let n = x.dims()[0];
     let size = n.div_ceil(parts.clamp(1, n.max(1)));
     if size >= n {
         return part_grads(model, x, eps, w, beta, n);
     }
-    let part = |start: usize| {
-        let len = size.min(n - start);
-        (
-            x.clone().narrow(0, start, len),
-            eps.clone().narrow(0, start, len),
-            w.as_ref().map(|w| w.clone().narrow(0, start, len)),
-        )
-    };
-    let rest: Vec<_> = (size..n)
+    let jobs: Vec<Part> = (0..n)
         .step_by(size)
-        .map(|start| (model.clone().fork(device), part(start)))
+        .map(|start| {
+            let len = size.min(n - start);
+            (
+                model.clone().fork(device),
+                x.clone().narrow(0, start, len),
+                eps.clone().narrow(0, start, len),
+                w.as_ref().map(|w| w.clone().narrow(0, start, len)),
+            )
+        })
         .collect();
-    let (x0, e0, w0) = part(0);
-    let run = |(m, (x, e, w)): (Vrnn, (Tensor<3>, Tensor<3>, Option<Tensor<3>>))| {
-        part_grads(&m, x, e, w, beta, n)
-    };
+    let run = |(m, x, e, w): Part| part_grads(&m, x, e, w, beta, n);
     #[cfg(not(target_family = "wasm"))]
-    let (first, others): (_, Vec<_>) = std::thread::scope(|s| {
-        let handles: Vec<_> = rest.into_iter().map(|r| s.spawn(move || run(r))).collect();
-        let first = part_grads(model, x0, e0, w0, beta, n);
-        let others = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect();
-        (first, others)
-    });
+    let results = in_parallel(jobs, threads, run);
     #[cfg(target_family = "wasm")]
-    let (first, others): (_, Vec<_>) = (
-        part_grads(model, x0, e0, w0, beta, n),
-        rest.into_iter().map(run).collect(),
-    );
-    let (mut loss, mut grads) = first;
-    for (l, g) in others {
+    let results: Vec<_> = {
+        let _ = threads;
+        jobs.into_iter().map(run).collect()
+    };
+    let mut results = results.into_iter();
+    let (mut loss, mut grads) = results.next().expect("a batch has at least one part");
+    for (l, g) in results {
         loss = loss + l;
         model.visit(&mut AddGrads {
             into: &mut grads,
@@ -212,6 +210,43 @@ fn batch_grads(
         });
     }
     (loss, grads)
+}
+
+/// `f` of every job on up to `threads` threads (this one included), each taking the next job
+/// as it comes free; the results in the jobs' order.
+#[cfg(not(target_family = "wasm"))]
+fn in_parallel<J: Send, R: Send>(
+    jobs: Vec<J>,
+    threads: usize,
+    f: impl Fn(J) -> R + Sync,
+) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let n = jobs.len();
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        return jobs.into_iter().map(f).collect();
+    }
+    let jobs: Vec<Mutex<Option<J>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let results: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(i) else { break };
+        let job = job.lock().expect("a job is taken once").take();
+        let r = f(job.expect("a job is taken once"));
+        *results[i].lock().expect("a result is written once") = Some(r);
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
+    });
+    results
+        .into_iter()
+        .map(|r| r.into_inner().ok().flatten().expect("every job ran"))
+        .collect()
 }
 
 /// The sequences of these genes (rows of `data`), on `data`'s device.
@@ -256,6 +291,8 @@ pub struct Trainer {
     epoch: usize,
     /// Sum of batch losses of this epoch, kept on the device until the epoch ends.
     train_sum: Option<Tensor<1>>,
+    /// Threads that compute a batch's parts natively (speed only: see [`TrainConfig::parts`]).
+    threads: usize,
 }
 
 impl Trainer {
@@ -296,7 +333,18 @@ impl Trainer {
             next_batch: 0,
             epoch: 0,
             train_sum: None,
+            threads: 1,
         }
+    }
+
+    /// Computes each batch's parts on up to `threads` threads (natively; one in the browser,
+    /// whose workers share the parts instead). Changes the speed, never the numbers.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Uses a known variance per observation (`genes × T`, as inverse variances) in the
@@ -396,7 +444,8 @@ impl Trainer {
             eps,
             w,
             self.config.beta,
-            self.config.threads,
+            self.config.parts,
+            self.threads,
         );
         clip_global_norm(&model, &mut grads, self.config.clip_norm);
         self.model = Some(self.optim.step(self.config.lr, model, grads));
@@ -465,43 +514,4 @@ impl Trainer {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backend::{cpu_device, training_device};
-    use burn::tensor::Distribution;
-
-    /// The parts' losses and gradients add up to those of the whole batch in one pass.
-    #[test]
-    fn a_batch_split_into_parts_has_the_batch_loss_and_gradients() {
-        let device = training_device(cpu_device(), 4);
-        let model = VrnnConfig::new().init(&device);
-        let normal = Distribution::Normal(0.0, 1.0);
-        let x = Tensor::<3>::random([10, 5, 1], normal, &device);
-        let eps = Tensor::<3>::random([10, 5, 64], normal, &device);
-        let w = Tensor::<3>::random([10, 5, 1], Distribution::Uniform(0.5, 2.0), &device);
-        let run = |parts| {
-            let (loss, grads) = batch_grads(
-                &model,
-                &device,
-                x.clone(),
-                eps.clone(),
-                Some(w.clone()),
-                0.1,
-                parts,
-            );
-            let loss: Vec<f32> = loss.into_data().try_to_vec::<f32>().unwrap();
-            (loss[0], model.grads_to_torch(&grads))
-        };
-        let (l1, g1) = run(1);
-        let (l3, g3) = run(3);
-        assert!((l1 - l3).abs() <= 1e-5 * l1.abs(), "loss {l1} vs {l3}");
-        assert_eq!(g1.len(), g3.len(), "every parameter has a gradient");
-        for (name, (_, a)) in &g1 {
-            let (_, b) = &g3[name];
-            let scale = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            for (x, y) in a.iter().zip(b) {
-                assert!((x - y).abs() <= 1e-4 * scale + 1e-7, "{name}: {x} vs {y}");
-            }
-        }
-    }
-}
+mod tests;

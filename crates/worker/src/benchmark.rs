@@ -1,0 +1,170 @@
+//! `Benchmark this machine`: the same small training on each compute path this browser offers,
+//! timed, as a report users can send in, so that speeds come from real laptops and not only from
+//! the project's build machines. The workload is the benchmarks' own (docs/benchmarks.md): the
+//! default simulation, 2000 genes x 5 time points, the Reference preset with batches of 400,
+//! one warm-up epoch and then [`TIMED_EPOCHS`] timed. Nothing of the user's data or run is
+//! touched.
+
+use vrnn_engine::backend;
+use vrnn_engine::burn::tensor::Device;
+use vrnn_engine::ingest::ingest;
+use vrnn_engine::simulate::{simulate, SimulationConfig};
+use vrnn_engine::{Dataset, IngestOptions, Run, Source};
+use vrnn_protocol::{
+    defaults, Backend, BenchmarkReport, Compute, GeneSelection, PathTiming, Preset, Response,
+    TrainSettings,
+};
+use wasm_bindgen::JsValue;
+
+use crate::adapter;
+use crate::run::{has_webgpu, webgpu_device};
+use crate::state::{navigator, now_s, post, yield_to_event_loop, CancelFlag, Shared};
+
+/// Epochs timed per path, after one warm-up epoch (compilation, caches, allocation).
+const TIMED_EPOCHS: usize = 3;
+/// Cells per time point of the simulated workload: enough for stable means, quick to make.
+const CELLS_PER_TIME: usize = 20;
+
+/// Times every path and posts [`Response::Benchmarked`].
+pub async fn benchmark(state: Shared, cancel: CancelFlag) {
+    post(&Response::Benchmarking {
+        label: "Benchmarking this machine: preparing the workload…".into(),
+    });
+    let dataset = match workload() {
+        Ok(d) => d,
+        Err(e) => {
+            return post(&Response::Failed {
+                message: format!("the benchmark's workload could not be made: {e}"),
+            })
+        }
+    };
+    let mut paths = vec![
+        time_path(
+            &dataset,
+            backend::cpu_device(),
+            Backend::Cpu,
+            "CPU, 1 worker",
+            &cancel,
+        )
+        .await,
+    ];
+    let (adapter, software) = if has_webgpu() {
+        match adapter::inspect().await {
+            Ok(a) => (Some(a.name), a.software),
+            Err(e) => (Some(e), false),
+        }
+    } else {
+        (None, false)
+    };
+    let untimed = |note: String| PathTiming {
+        path: "WebGPU".into(),
+        seconds_per_epoch: None,
+        epochs_timed: 0,
+        note: Some(note),
+    };
+    paths.push(if adapter.is_none() {
+        untimed("this browser offers no WebGPU".into())
+    } else if software {
+        untimed(
+            "a software adapter, hundreds of times slower than the CPU: not timed (Auto never uses it)"
+                .into(),
+        )
+    } else {
+        match webgpu_device(&state).await {
+            Ok(device) => time_path(&dataset, device, Backend::WebGpu, "WebGPU", &cancel).await,
+            Err(e) => untimed(format!("WebGPU could not start ({e})")),
+        }
+    });
+    post(&Response::Benchmarked(BenchmarkReport {
+        version: env!("CARGO_PKG_VERSION").into(),
+        user_agent: navigator_field("userAgent")
+            .as_string()
+            .unwrap_or_default(),
+        cores: navigator_field("hardwareConcurrency")
+            .as_f64()
+            .map_or(0, |c| c as usize),
+        adapter,
+        adapter_is_software: software,
+        workload: format!(
+            "{} genes x {} time points (simulated), Reference preset, batch {}, {} parts, 1 warm-up epoch then {TIMED_EPOCHS} timed",
+            dataset.n_genes(),
+            dataset.n_times(),
+            defaults::BATCH_SIZE,
+            defaults::PARTS
+        ),
+        paths,
+    }));
+}
+
+fn navigator_field(key: &str) -> JsValue {
+    js_sys::Reflect::get(&navigator(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The default simulation at [`CELLS_PER_TIME`] cells per time point.
+fn workload() -> Result<Dataset, String> {
+    let config = SimulationConfig::new().with_cells_per_time(CELLS_PER_TIME);
+    let mut csv = Vec::new();
+    simulate(&config, &mut csv).map_err(|e| e.to_string())?;
+    let tally = ingest(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
+    tally.dataset(None).map_err(|e| e.to_string())
+}
+
+/// Trains the workload on `device`: a warm-up epoch, then [`TIMED_EPOCHS`] timed ones,
+/// yielding between batches so that Cancel is heard.
+async fn time_path(
+    dataset: &Dataset,
+    device: Device,
+    backend: Backend,
+    path: &str,
+    cancel: &CancelFlag,
+) -> PathTiming {
+    let mut timing = PathTiming {
+        path: path.into(),
+        seconds_per_epoch: None,
+        epochs_timed: 0,
+        note: None,
+    };
+    let epochs = 1 + TIMED_EPOCHS;
+    let settings = TrainSettings {
+        epochs,
+        compute: match backend {
+            Backend::Cpu => Compute::Cpu,
+            Backend::WebGpu => Compute::WebGpu,
+        },
+        preset: Preset::Reference,
+        selection: GeneSelection::Variance,
+        genes: None,
+        keep: Vec::new(),
+        ..TrainSettings::default()
+    };
+    let mut run = match Run::new(dataset, Source::default(), settings, device, backend, now_s) {
+        Ok((run, _)) => run,
+        Err(e) => {
+            timing.note = Some(e.to_string());
+            return timing;
+        }
+    };
+    let mut started = None;
+    while !run.trainer.is_done() {
+        yield_to_event_loop().await;
+        if cancel.get() {
+            timing.note = Some("cancelled".into());
+            return timing;
+        }
+        if run.trainer.train_batch() {
+            run.trainer.finish_epoch().await;
+            let done = run.trainer.epochs_done();
+            if done == 1 {
+                started = Some(now_s());
+            }
+            post(&Response::Benchmarking {
+                label: format!("Benchmarking this machine: {path}, epoch {done} of {epochs}…"),
+            });
+        }
+    }
+    if let Some(t0) = started {
+        timing.epochs_timed = TIMED_EPOCHS;
+        timing.seconds_per_epoch = Some((now_s() - t0) / TIMED_EPOCHS as f64);
+    }
+    timing
+}
