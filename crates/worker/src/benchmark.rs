@@ -7,18 +7,16 @@
 
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
-use vrnn_engine::ingest::ingest;
-use vrnn_engine::simulate::{simulate, SimulationConfig};
-use vrnn_engine::{Dataset, IngestOptions, Run, Source};
+use vrnn_engine::{Dataset, Run, Source};
 use vrnn_protocol::{
     defaults, Backend, BenchmarkReport, Compute, GeneSelection, PathTiming, Preset, Response,
     TrainSettings,
 };
 use wasm_bindgen::JsValue;
 
-use crate::adapter;
 use crate::run::{has_webgpu, webgpu_device};
 use crate::state::{navigator, now_s, post, yield_to_event_loop, CancelFlag, Shared};
+use crate::{adapter, load};
 
 /// Epochs timed per path, after one warm-up epoch (compilation, caches, allocation).
 const TIMED_EPOCHS: usize = 3;
@@ -30,8 +28,8 @@ pub async fn benchmark(state: Shared, cancel: CancelFlag) {
     post(&Response::Benchmarking {
         label: "Benchmarking this machine: preparing the workload…".into(),
     });
-    let dataset = match workload() {
-        Ok(d) => d,
+    let dataset = match load::simulated(CELLS_PER_TIME) {
+        Ok((_, d, _)) => d,
         Err(e) => {
             return post(&Response::Failed {
                 message: format!("the benchmark's workload could not be made: {e}"),
@@ -98,15 +96,6 @@ pub async fn benchmark(state: Shared, cancel: CancelFlag) {
 
 fn navigator_field(key: &str) -> JsValue {
     js_sys::Reflect::get(&navigator(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// The default simulation at [`CELLS_PER_TIME`] cells per time point.
-fn workload() -> Result<Dataset, String> {
-    let config = SimulationConfig::new().with_cells_per_time(CELLS_PER_TIME);
-    let mut csv = Vec::new();
-    simulate(&config, &mut csv).map_err(|e| e.to_string())?;
-    let tally = ingest(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
-    tally.dataset(None).map_err(|e| e.to_string())
 }
 
 /// Trains the workload on `device`: a warm-up epoch, then [`TIMED_EPOCHS`] timed ones,

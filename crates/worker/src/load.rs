@@ -58,23 +58,25 @@ fn loaded(state: &Shared, file_name: String, tally: Tally, dataset: Dataset, mut
     install(&mut state.borrow_mut(), data);
 }
 
+/// The project's default simulation at `cells_per_time` cells per time point, read as a
+/// dropped CSV would be: its sums, its data set and the CSV's size in bytes.
+pub fn simulated(cells_per_time: usize) -> Result<(Tally, Dataset, usize), String> {
+    let config = SimulationConfig::new().with_cells_per_time(cells_per_time);
+    let mut csv = Vec::new();
+    simulate(&config, &mut csv).map_err(|e| e.to_string())?;
+    let tally = ingest(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
+    let d = tally.dataset(None).map_err(|e| e.to_string())?;
+    Ok((tally, d, csv.len()))
+}
+
 /// The project's default simulation, with fewer cells so it loads in a moment.
 pub async fn demo(state: Shared) {
     let file_name = "demo: simulated IFN-gamma time course".to_string();
     let t0 = now_s();
-    let config = SimulationConfig::new().with_cells_per_time(100);
-    let mut csv = Vec::new();
-    let result = simulate(&config, &mut csv)
-        .map_err(|e| e.to_string())
-        .and_then(|_| {
-            let tally = ingest(&csv[..], &IngestOptions::default()).map_err(|e| e.to_string())?;
-            let d = tally.dataset(None).map_err(|e| e.to_string())?;
-            Ok((tally, d))
-        });
-    match result {
-        Ok((tally, d)) => {
+    match simulated(100) {
+        Ok((tally, d, bytes)) => {
             let read = ReadStats {
-                bytes: csv.len() as f64,
+                bytes: bytes as f64,
                 rows: tally.rows,
                 seconds: now_s() - t0,
                 memory_bytes: 0.0,

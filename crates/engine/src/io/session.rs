@@ -72,7 +72,7 @@ pub struct Session {
     pub train_s: f64,
     /// Threads that computed the batches' parts in the last stretch: what `train_s` was
     /// measured on (one in the browser, and in sessions from before it was recorded).
-    #[serde(default = "one_thread")]
+    #[serde(default = "export::one")]
     pub threads: usize,
     /// The genes the model trained on (after the gene selection), per time point.
     pub dataset: Dataset,
@@ -86,10 +86,6 @@ pub struct Session {
     /// sessions saved before it existed.
     #[serde(default)]
     pub gene_stats: Vec<GeneStat>,
-}
-
-fn one_thread() -> usize {
-    1
 }
 
 /// Why a file could not be opened as a session.
