@@ -23,7 +23,7 @@ pub fn inspect(args: InspectArgs) -> Result<(), String> {
     let file = File::open(&args.input).map_err(|e| format!("{input}: {e}"))?;
     let opts = IngestOptions {
         time_column: args.time_column,
-        cell_type: None,
+        ..IngestOptions::default()
     };
     let tally = ingest(file, &opts).map_err(|e| format!("{input}: {e}"))?;
     let seconds = t0.elapsed().as_secs_f64();

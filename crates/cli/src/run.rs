@@ -133,6 +133,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let opts = IngestOptions {
         time_column: args.time_column.clone(),
         cell_type: args.cell_type.clone(),
+        ..IngestOptions::default()
     };
     let dataset = read_table(file, &opts).map_err(|e| format!("{input}: {e}"))?;
     let source = Source {

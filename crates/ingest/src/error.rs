@@ -41,15 +41,24 @@ pub enum IngestError {
     #[error("line {line}: the file could not be read: {message}")]
     Unreadable { line: u64, message: String },
     #[error(
-        "no time column found: none is named like \"time\" and no numeric column has at most \
-         {MAX_TIME_POINTS} distinct values; candidates: {candidates:?}. Choose one with \
-         \"Time column\" on the page or --time-column on the command line"
+        "no time column found: none is named like \"time\" and no column before the genes holds \
+         2 to {MAX_TIME_POINTS} time values shared by the cells; candidates: {candidates:?}. \
+         Choose one with \"Time column\" on the page or --time-column on the command line"
     )]
     NoTimeColumn { candidates: Vec<String> },
     #[error("the time column \"{0}\" does not exist in the header")]
     UnknownTimeColumn(String),
     #[error("{at}: time value \"{value}\" is not a number")]
     BadTime { at: Location, value: String },
+    #[error(
+        "{at}: {} {} could not be read as {}; give {} in the \"Time values\" table on \
+         the page, or in a --samples sheet (columns sample,time) on the command line",
+        if labels.len() == 1 { "time label" } else { "time labels" },
+        quoted(labels),
+        if labels.len() == 1 { "a time" } else { "times" },
+        if labels.len() == 1 { "its time" } else { "their times" }
+    )]
+    UnmappedTimes { at: Location, labels: Vec<String> },
     #[error(
         "only one distinct time point ({time}) in column \"{column}\": a time course needs at least two"
     )]
@@ -91,4 +100,13 @@ pub(crate) fn shown(field: &[u8]) -> String {
         let cut: String = s.chars().take(MAX).collect();
         format!("{cut}…")
     }
+}
+
+/// `"a", "b"`: names listed in a message.
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use crate::error::IngestError;
+use crate::label::parse_label;
 use crate::limits::MAX_TIME_POINTS;
-use crate::value::{is_missing, parse_number};
+use crate::value::{is_missing, parse_number, text};
 use crate::IngestOptions;
 
 /// One buffered row: its fields' bytes end to end, and where each field ends.
@@ -57,6 +58,13 @@ fn looks_like_time_name(name: &str) -> bool {
             | "timenumerics"
             | "timeh"
             | "timehours"
+            | "day"
+            | "days"
+            | "age"
+            | "hpi"
+            | "dpi"
+            | "hpf"
+            | "dpf"
     ) || n.starts_with("time_")
         || n.starts_with("time.")
         || n.ends_with("_time")
@@ -121,15 +129,6 @@ pub(crate) fn decide(
             total > 0 && text * 2 > total
         })
         .collect();
-    // A column is numeric if every non-missing value in the look-ahead parses as a number;
-    // only asked of the columns tried as time, hence a closure.
-    let numeric = |c: usize| {
-        rows.iter().all(|r| {
-            let v = r.field(c);
-            is_missing(v) || parse_number(v).is_some()
-        })
-    };
-
     let time = if let Some(name) = &opts.time_column {
         headers
             .iter()
@@ -138,31 +137,9 @@ pub(crate) fn decide(
     } else if let Some(c) = (0..headers.len()).find(|&c| looks_like_time_name(&headers[c])) {
         c
     } else {
-        // Few distinct values: a time course has a handful of sampling times.
-        let few_distinct = |c: usize| {
-            let mut seen: Vec<u64> = Vec::new();
-            for r in rows {
-                if let Some(x) = parse_number(r.field(c)) {
-                    let b = x.to_bits();
-                    if !seen.contains(&b) {
-                        seen.push(b);
-                        if seen.len() > MAX_TIME_POINTS {
-                            return false;
-                        }
-                    }
-                }
-            }
-            seen.len() >= 2
-        };
-        match (0..headers.len())
-            .find(|&c| !looks_like_metadata_name(&headers[c]) && numeric(c) && few_distinct(c))
-        {
-            Some(c) => c,
-            None => {
-                return Err(IngestError::NoTimeColumn {
-                    candidates: headers.iter().take(10).cloned().collect(),
-                })
-            }
+        match time_by_values(headers, rows, &mostly_text) {
+            Ok(c) => c,
+            Err(candidates) => return Err(IngestError::NoTimeColumn { candidates }),
         }
     };
 
@@ -205,4 +182,50 @@ pub(crate) fn decide(
         cell_type,
         genes,
     })
+}
+
+/// The time column found by its values alone, when no column is named like time: the first
+/// column, before the genes start, whose values are all times (numbers or labels such as `6h`)
+/// with 2 to [`MAX_TIME_POINTS`] distinct values, each held by a real share of the cells (at
+/// least two cells and a tenth of an even share). A gene is never taken: a mostly-zero gene has a few values
+/// held by single cells, and the search stops at the first numeric column that does not
+/// qualify, since genes follow the metadata. Otherwise the candidates to offer: the columns
+/// before the genes and the first gene.
+fn time_by_values(
+    headers: &[String],
+    rows: &[Row],
+    mostly_text: &[bool],
+) -> Result<usize, Vec<String>> {
+    let mut candidates = Vec::new();
+    for c in 0..headers.len() {
+        let mut counts: HashMap<&[u8], usize> = HashMap::new();
+        let mut all_times = true;
+        for r in rows {
+            let v = r.field(c);
+            if is_missing(v) {
+                continue;
+            }
+            if parse_number(v).is_none() && parse_label(&text(v)).is_none() {
+                all_times = false;
+                break;
+            }
+            *counts.entry(v).or_default() += 1;
+            if counts.len() > MAX_TIME_POINTS {
+                all_times = false;
+                break;
+            }
+        }
+        let cells: usize = counts.values().sum();
+        let fair = cells as f64 / counts.len().max(1) as f64;
+        let shared = counts.values().all(|&n| n >= 2 && n as f64 >= 0.1 * fair);
+        if all_times && counts.len() >= 2 && shared {
+            return Ok(c);
+        }
+        candidates.push(headers[c].clone());
+        let metadata = mostly_text[c] || looks_like_metadata_name(&headers[c]);
+        if !metadata {
+            break;
+        }
+    }
+    Err(candidates.into_iter().take(10).collect())
 }

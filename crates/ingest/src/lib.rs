@@ -13,11 +13,13 @@
 
 mod dataset;
 mod error;
+pub mod label;
 mod layout;
 mod limits;
 pub mod sniff;
 mod stream;
 mod tally;
+mod times;
 mod value;
 
 use std::io::Read;
@@ -26,6 +28,7 @@ pub use dataset::{Dataset, Selection};
 pub use error::{IngestError, Location};
 pub use stream::Ingest;
 pub use tally::{CellType, Tally};
+pub use times::TimeValue;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +40,10 @@ pub struct IngestOptions {
     /// Keep only the cells of this cell type ([`read_table`] only; a [`Tally`] keeps them all).
     #[serde(default)]
     pub cell_type: Option<String>,
+    /// Times the user gave for labels of the time column (the `Time values` table, a
+    /// `--samples` sheet), over what the labels say.
+    #[serde(default)]
+    pub time_values: Vec<(String, f64)>,
 }
 
 /// How much is read from a `Read` per push: large enough to be fast, small enough to bound

@@ -17,6 +17,7 @@ use crate::layout::{self, field, Layout, Row};
 use crate::limits::{MAX_CELL_TYPES, MAX_ROW_BYTES};
 use crate::sniff::{detect_delimiter, is_gzip, not_a_table, PEEK};
 use crate::tally::{Group, Tally};
+use crate::times::TimeMap;
 use crate::value::{is_missing, parse_number, text};
 use crate::IngestOptions;
 
@@ -41,6 +42,9 @@ struct Cells {
     group_of: HashMap<Vec<u8>, usize>,
     /// The type column held too many values: everything is in `groups[0]`.
     pooled: bool,
+    times: TimeMap,
+    /// Where the first time label without a time was.
+    first_unmapped: Option<Location>,
 }
 
 /// A streaming reader of one file. Push its bytes in order, then call [`Ingest::finish`].
@@ -148,7 +152,14 @@ impl Ingest {
             return Err(IngestError::HeaderOnly);
         };
         let name = |c: &usize| layout.headers[*c].clone();
+        if let Some(at) = cells.first_unmapped {
+            return Err(IngestError::UnmappedTimes {
+                at,
+                labels: cells.times.unmapped(),
+            });
+        }
         Ok(Tally {
+            time_values: cells.times.values(),
             time_column: layout.headers[layout.time].clone(),
             metadata_columns: layout.metadata.iter().map(name).collect(),
             genes: layout.genes.iter().map(name).collect(),
@@ -313,7 +324,13 @@ impl Ingest {
     fn decide(&mut self) -> Result<(), IngestError> {
         let headers = self.headers.as_deref().unwrap_or_default();
         let layout = layout::decide(headers, &self.lookahead, &self.opts)?;
-        let mut cells = Cells::new(&layout);
+        let labels: Vec<&[u8]> = self
+            .lookahead
+            .iter()
+            .map(|r| r.field(layout.time))
+            .collect();
+        let times = TimeMap::new(&self.opts.time_values, &labels);
+        let mut cells = Cells::new(&layout, times);
         for row in std::mem::take(&mut self.lookahead) {
             cells.fold(&layout, row.line, &row.bytes, &row.ends)?;
         }
@@ -332,8 +349,10 @@ fn gzip_error(line: u64, e: std::io::Error) -> IngestError {
 }
 
 impl Cells {
-    fn new(layout: &Layout) -> Self {
+    fn new(layout: &Layout, times: TimeMap) -> Self {
         Cells {
+            times,
+            first_unmapped: None,
             n_genes: layout.genes.len(),
             groups: if layout.cell_type.is_some() {
                 Vec::new()
@@ -387,13 +406,18 @@ impl Cells {
             header: Some(layout.headers[c].clone()),
         };
         let tv = field(bytes, ends, layout.time);
-        let t = match parse_number(tv) {
-            Some(t) if t.is_finite() => t,
-            _ => {
+        let t = match self.times.time(tv) {
+            Some(t) => t,
+            None if is_missing(tv) => {
                 return Err(IngestError::BadTime {
                     at: at(layout.time),
                     value: shown(tv),
                 })
+            }
+            None => {
+                // Read on, so that one message can name every label without a time.
+                self.first_unmapped.get_or_insert_with(|| at(layout.time));
+                return Ok(());
             }
         };
         let g = match layout.cell_type {

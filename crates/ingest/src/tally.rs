@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::error::IngestError;
+use crate::times::TimeValue;
 
 /// Largest value read as log1p of a normalised count: e^30 is 10^13, beyond any count.
 const LOG_SCALE_MAX: f64 = 30.0;
@@ -130,6 +131,9 @@ pub struct Tally {
     /// The column the cell types come from, when one was recognised.
     pub cell_type_column: Option<String>,
     pub(crate) groups: Vec<Group>,
+    /// The time column's labels and the times they were read as (empty when every time is a
+    /// number).
+    pub time_values: Vec<TimeValue>,
     /// Data rows (cells) read.
     pub rows: u64,
     /// Bytes read from the file (compressed bytes for a .gz).

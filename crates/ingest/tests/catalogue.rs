@@ -107,6 +107,7 @@ impl Case {
         IngestOptions {
             time_column: self.options.time_column.clone(),
             cell_type: self.options.cell_type.clone(),
+            ..IngestOptions::default()
         }
     }
 }

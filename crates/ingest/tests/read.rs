@@ -105,10 +105,75 @@ fn an_id_column_named_type_is_not_a_cell_type() {
 
 #[test]
 fn time_detected_by_values_when_no_name_matches() {
-    let csv = "PseudoCellID,kind,hrs,G1\na,x,0,1\nb,x,6,2\nc,y,6,4\n";
+    let csv = "PseudoCellID,kind,hrs,G1\na,x,0,1\nd,x,0,1\nb,x,6,2\nc,y,6,4\n";
     let d = read(csv).unwrap();
     assert_eq!(d.time_column, "hrs");
     assert_eq!(d.gene_means(0), &[1.0, 3.0]);
+}
+
+#[test]
+fn a_mostly_zero_gene_is_never_taken_for_time() {
+    // The case: 492 cells at 0 and eight single cells at other values.
+    let mut csv = String::from("Cell,GENE0001,GENE0002\n");
+    for i in 0..500 {
+        let g1 = if i % 61 == 7 {
+            (i % 9 + 1).to_string()
+        } else {
+            "0".into()
+        };
+        csv.push_str(&format!("c{i},{g1},{}\n", i % 3));
+    }
+    match read(&csv) {
+        Err(IngestError::NoTimeColumn { candidates }) => {
+            assert_eq!(candidates, vec!["Cell".to_string(), "GENE0001".to_string()])
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn time_labels_are_read_as_numbers_and_shown() {
+    let csv = "cell,timepoint,G1\na,6h,1\nb,6h,3\nc,1d,5\nd,30min,7\n";
+    let tally = vrnn_ingest::ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    let d = tally.dataset(None).unwrap();
+    assert_eq!(d.times, vec![0.5, 6.0, 24.0]);
+    assert_eq!(d.gene_means(0), &[7.0, 2.0, 5.0]);
+    let shown: Vec<(String, Option<f64>)> = tally
+        .time_values
+        .iter()
+        .map(|v| (v.label.clone(), v.time))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("1d".into(), Some(24.0)),
+            ("30min".into(), Some(0.5)),
+            ("6h".into(), Some(6.0))
+        ]
+    );
+    // Labels found by value alone, with no time-like name.
+    let csv = "cell,stage,G1\na,D3,1\nb,D3,3\nc,D14,5\nd,D14,7\n";
+    let d = read(csv).unwrap();
+    assert_eq!(
+        (d.time_column.as_str(), d.times.clone()),
+        ("stage", vec![3.0, 14.0])
+    );
+    // Every label without a time is named at once; the user's times win over the labels.
+    let csv = "cell,time,G1\na,early,1\nb,late,3\nc,6h,5\nd,late,7\n";
+    match read(csv) {
+        Err(IngestError::UnmappedTimes { at, labels }) => {
+            assert_eq!(at.line, 2);
+            assert_eq!(labels, vec!["early".to_string(), "late".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let opts = IngestOptions {
+        time_values: vec![("early".into(), 0.0), ("late".into(), 48.0)],
+        ..IngestOptions::default()
+    };
+    let d = vrnn_ingest::read_table(csv.as_bytes(), &opts).unwrap();
+    assert_eq!(d.times, vec![0.0, 6.0, 48.0]);
+    assert_eq!(d.gene_means(0), &[1.0, 5.0, 5.0]);
 }
 
 #[test]

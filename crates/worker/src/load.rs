@@ -270,7 +270,7 @@ pub async fn load(
     }
     let opts = IngestOptions {
         time_column,
-        cell_type: None,
+        ..IngestOptions::default()
     };
     let result = read_blob(&blob, &file_name, opts, &cancel, &still_current).await;
     let (tally, read) = match result {
