@@ -31,6 +31,9 @@ impl std::fmt::Display for Location {
 pub enum IngestError {
     #[error("the file is empty")]
     Empty,
+    /// A problem in one of several files (a sample sheet, a 10x input's parts), named.
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
     #[error("this is {what}, not a text table. {advice}")]
     NotATable {
         what: &'static str,
@@ -71,6 +74,11 @@ pub enum IngestError {
     },
     #[error("{at}: value \"{value}\" is not a number")]
     NotANumber { at: Location, value: String },
+    #[error(
+        "{at}: value \"{value}\" is negative, so the matrix is not counts; choose \
+         \"Normalise counts: No\" on the page or --normalize no on the command line"
+    )]
+    NegativeCount { at: Location, value: String },
     #[error("{at}: value \"{value}\" is infinite; only finite numbers are accepted")]
     Infinite { at: Location, value: String },
     #[error("gene \"{name}\" appears twice in the header, in columns {first} and {second}")]

@@ -164,6 +164,12 @@ fn timed(token: &str) -> Option<Reading> {
 /// `d3.2` is day 3.2 here; [`parse_sample_names`] decides between 3.2 and day 3, replicate 2,
 /// from the whole set of names.
 pub fn parse_sample_name(name: &str) -> Option<SampleName> {
+    sample_name(name).map(|(s, _)| s)
+}
+
+/// The sample's reading, and whether its time was marked as one (a unit or a time prefix)
+/// rather than taken from a lone number.
+fn sample_name(name: &str) -> Option<(SampleName, bool)> {
     let toks = tokens(name);
     // A time written across two tokens (`day 3`, `12 hpi`) counts as one.
     let pair = |i: usize| -> Option<Reading> {
@@ -177,30 +183,40 @@ pub fn parse_sample_name(name: &str) -> Option<SampleName> {
     let found = (0..toks.len())
         .find_map(|i| {
             pair(i)
-                .map(|r| (i, 2, r))
-                .or_else(|| timed(toks[i]).map(|r| (i, 1, r)))
+                .map(|r| (i, 2, r, true))
+                .or_else(|| timed(toks[i]).map(|r| (i, 1, r, true)))
         })
         .or_else(|| {
             // No token names a unit: a lone number (`12`, `3_b`) is the time.
             toks.iter()
                 .enumerate()
-                .find_map(|(i, t)| parse_label(t).map(|r| (i, 1, r)))
+                .find_map(|(i, t)| parse_label(t).map(|r| (i, 1, r, false)))
         });
-    let (i, width, time) = found?;
+    let (i, width, time, marked) = found?;
     let join = |ts: &[&str]| (!ts.is_empty()).then(|| ts.join("_"));
-    Some(SampleName {
+    let sample = SampleName {
         time,
         condition: join(&toks[..i]),
         replicate: join(&toks[i + width..]),
-    })
+    };
+    Some((sample, marked))
 }
 
 /// Reads a set of sample names. When every name ends in `<time>.<integer>` and reading the
 /// point as a separator turns distinct times into a few times with several replicates each
 /// (`d3.1`, `d3.2`, `d6.1`, `d6.2`), that reading wins; a set like `E9.5`, `E10.5` keeps its
-/// decimals. `None` for a name without a time.
+/// decimals. When some names mark their time (`0h_a`), a lone number in another (`ctrl_1`) is
+/// not taken for one. `None` for a name without a time.
 pub fn parse_sample_names(names: &[String]) -> Vec<Option<SampleName>> {
-    let plain: Vec<Option<SampleName>> = names.iter().map(|n| parse_sample_name(n)).collect();
+    let read: Vec<Option<(SampleName, bool)>> = names.iter().map(|n| sample_name(n)).collect();
+    let any_marked = read.iter().flatten().any(|(_, marked)| *marked);
+    let plain: Vec<Option<SampleName>> = read
+        .into_iter()
+        .map(|r| {
+            r.filter(|(_, marked)| *marked || !any_marked)
+                .map(|(s, _)| s)
+        })
+        .collect();
     let split: Option<Vec<SampleName>> = names
         .iter()
         .map(|n| {

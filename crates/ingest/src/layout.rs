@@ -43,7 +43,7 @@ pub(crate) struct Layout {
     pub genes: Vec<usize>,
 }
 
-fn looks_like_time_name(name: &str) -> bool {
+pub(crate) fn looks_like_time_name(name: &str) -> bool {
     // Strict on purpose: gene symbols such as TIMELESS or TIMP1 must never be taken for time.
     let n = name.to_ascii_lowercase();
     let compact: String = n.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
@@ -107,14 +107,11 @@ fn looks_like_cell_type_name(name: &str) -> bool {
     compact.contains("celltype") || matches!(compact.as_str(), "type" | "annotation")
 }
 
-pub(crate) fn decide(
-    headers: &[String],
-    rows: &[Row],
-    opts: &IngestOptions,
-) -> Result<Layout, IngestError> {
-    // A column of words (cell ids, types) is metadata; a numeric column with a stray word is a
-    // gene whose bad value is reported with its line and column.
-    let mostly_text: Vec<bool> = (0..headers.len())
+/// Per column, whether most of its values are words. A column of words (cell ids, types) is
+/// metadata; a numeric column with a stray word is a gene whose bad value is reported with its
+/// line and column.
+pub(crate) fn mostly_text(headers: &[String], rows: &[Row]) -> Vec<bool> {
+    (0..headers.len())
         .map(|c| {
             let (mut text, mut total) = (0usize, 0usize);
             for r in rows {
@@ -128,7 +125,15 @@ pub(crate) fn decide(
             }
             total > 0 && text * 2 > total
         })
-        .collect();
+        .collect()
+}
+
+pub(crate) fn decide(
+    headers: &[String],
+    rows: &[Row],
+    opts: &IngestOptions,
+) -> Result<Layout, IngestError> {
+    let mostly_text = mostly_text(headers, rows);
     let time = if let Some(name) = &opts.time_column {
         headers
             .iter()

@@ -11,11 +11,14 @@
 //! It lives in its own crate, without burn, so that it can be fuzzed and property-tested
 //! quickly; the engine re-exports it as `vrnn_engine::ingest`.
 
+mod bulk;
+pub mod counts;
 mod dataset;
 mod error;
 pub mod label;
 mod layout;
 mod limits;
+mod sheet;
 pub mod sniff;
 mod stream;
 mod tally;
@@ -26,11 +29,13 @@ use std::io::Read;
 
 pub use dataset::{Dataset, Selection};
 pub use error::{IngestError, Location};
+pub use sheet::{SampleRow, SampleSheet};
 pub use stream::Ingest;
 pub use tally::{CellType, Tally};
 pub use times::TimeValue;
 
 use serde::{Deserialize, Serialize};
+pub use vrnn_types::{InputFormat, Normalization, Normalize};
 
 /// Options that override what the reader would otherwise detect.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,6 +49,12 @@ pub struct IngestOptions {
     /// `--samples` sheet), over what the labels say.
     #[serde(default)]
     pub time_values: Vec<(String, f64)>,
+    /// `Normalise counts`: whether the values are raw counts to normalise.
+    #[serde(default)]
+    pub normalize: Normalize,
+    /// The sample sheet given with a bulk table or 10x samples.
+    #[serde(skip)]
+    pub samples: Option<SampleSheet>,
 }
 
 /// How much is read from a `Read` per push: large enough to be fast, small enough to bound

@@ -12,6 +12,8 @@ use std::io::Write;
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 use flate2::write::MultiGzDecoder;
 
+use crate::bulk::{self, Bulk, BulkLayout};
+use crate::counts::{self, CELL_SCALE};
 use crate::error::{shown, IngestError, Location};
 use crate::layout::{self, field, Layout, Row};
 use crate::limits::{MAX_CELL_TYPES, MAX_ROW_BYTES};
@@ -20,6 +22,7 @@ use crate::tally::{Group, Tally};
 use crate::times::TimeMap;
 use crate::value::{is_missing, parse_number, text};
 use crate::IngestOptions;
+use vrnn_types::{InputFormat, Normalization};
 
 /// How many data rows are buffered before the columns' roles are decided...
 const LOOKAHEAD_ROWS: usize = 2000;
@@ -45,6 +48,9 @@ struct Cells {
     times: TimeMap,
     /// Where the first time label without a time was.
     first_unmapped: Option<Location>,
+    normalization: Normalization,
+    /// Each gene's value in the row being folded, when counts are normalised by the row's total.
+    row: Vec<f64>,
 }
 
 /// A streaming reader of one file. Push its bytes in order, then call [`Ingest::finish`].
@@ -67,6 +73,8 @@ pub struct Ingest {
     lookahead_bytes: usize,
     layout: Option<Layout>,
     cells: Option<Cells>,
+    /// Set instead of `layout` and `cells` when the table is genes × samples.
+    bulk: Option<(BulkLayout, Bulk)>,
     rows: u64,
     bytes: u64,
 }
@@ -89,6 +97,7 @@ impl Ingest {
             lookahead_bytes: 0,
             layout: None,
             cells: None,
+            bulk: None,
             rows: 0,
             bytes: 0,
         }
@@ -142,11 +151,14 @@ impl Ingest {
         if self.headers.is_none() {
             return Err(IngestError::Empty);
         }
-        if self.layout.is_none() {
+        if self.layout.is_none() && self.bulk.is_none() {
             if self.lookahead.is_empty() {
                 return Err(IngestError::HeaderOnly);
             }
             self.decide()?;
+        }
+        if let Some((layout, bulk)) = self.bulk {
+            return bulk.finish(&layout, &self.opts, self.rows, self.bytes);
         }
         let (Some(layout), Some(cells)) = (self.layout, self.cells) else {
             return Err(IngestError::HeaderOnly);
@@ -171,6 +183,9 @@ impl Ingest {
             groups: cells.groups,
             rows: self.rows,
             bytes: self.bytes,
+            format: InputFormat::CellsTable,
+            normalization: cells.normalization,
+            notices: Vec::new(),
         })
     }
 
@@ -308,6 +323,9 @@ impl Ingest {
         if let (Some(layout), Some(cells)) = (&self.layout, &mut self.cells) {
             return cells.fold(layout, line, bytes, ends);
         }
+        if let Some((layout, bulk)) = &mut self.bulk {
+            return bulk.fold(layout, line, bytes, ends);
+        }
         self.lookahead_bytes += bytes.len();
         self.lookahead.push(Row {
             line,
@@ -323,6 +341,15 @@ impl Ingest {
     /// Decides the columns' roles from the look-ahead, then folds and frees it.
     fn decide(&mut self) -> Result<(), IngestError> {
         let headers = self.headers.as_deref().unwrap_or_default();
+        if let Some(layout) = bulk::recognise(headers, &self.lookahead, &self.opts) {
+            let mut bulk = Bulk::new();
+            for row in std::mem::take(&mut self.lookahead) {
+                bulk.fold(&layout, row.line, &row.bytes, &row.ends)?;
+            }
+            self.lookahead_bytes = 0;
+            self.bulk = Some((layout, bulk));
+            return Ok(());
+        }
         let layout = layout::decide(headers, &self.lookahead, &self.opts)?;
         let labels: Vec<&[u8]> = self
             .lookahead
@@ -330,7 +357,15 @@ impl Ingest {
             .map(|r| r.field(layout.time))
             .collect();
         let times = TimeMap::new(&self.opts.time_values, &labels);
-        let mut cells = Cells::new(&layout, times);
+        let all_counts = self.lookahead.iter().all(|r| {
+            layout.genes.iter().all(|&c| {
+                let v = r.field(c);
+                is_missing(v) || parse_number(v).is_some_and(counts::is_count)
+            })
+        });
+        let normalization =
+            counts::decide(self.opts.normalize, all_counts, layout.genes.len(), false);
+        let mut cells = Cells::new(&layout, times, normalization);
         for row in std::mem::take(&mut self.lookahead) {
             cells.fold(&layout, row.line, &row.bytes, &row.ends)?;
         }
@@ -349,10 +384,12 @@ fn gzip_error(line: u64, e: std::io::Error) -> IngestError {
 }
 
 impl Cells {
-    fn new(layout: &Layout, times: TimeMap) -> Self {
+    fn new(layout: &Layout, times: TimeMap, normalization: Normalization) -> Self {
         Cells {
             times,
             first_unmapped: None,
+            normalization,
+            row: Vec::new(),
             n_genes: layout.genes.len(),
             groups: if layout.cell_type.is_some() {
                 Vec::new()
@@ -424,6 +461,9 @@ impl Cells {
             Some(c) => self.group(field(bytes, ends, c)),
             None => 0,
         };
+        if self.normalization.applied {
+            return self.fold_counts(layout, g, t, bytes, ends, at);
+        }
         let n_genes = self.n_genes;
         let group = &mut self.groups[g];
         let slot = group.slot(t, n_genes);
@@ -453,6 +493,62 @@ impl Cells {
             }
             if !x.is_nan() {
                 m.add(x);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds one cell's counts, normalised by the cell's total: a first pass over the row for
+    /// the total, then the values.
+    fn fold_counts(
+        &mut self,
+        layout: &Layout,
+        g: usize,
+        t: f64,
+        bytes: &[u8],
+        ends: &[usize],
+        at: impl Fn(usize) -> Location,
+    ) -> Result<(), IngestError> {
+        self.row.clear();
+        let mut total = 0.0;
+        for &c in &layout.genes {
+            let v = field(bytes, ends, c);
+            let x = match parse_number(v) {
+                Some(x) if x.is_finite() && x >= 0.0 => x,
+                Some(x) if x.is_finite() => {
+                    return Err(IngestError::NegativeCount {
+                        at: at(c),
+                        value: shown(v),
+                    })
+                }
+                Some(_) => {
+                    return Err(IngestError::Infinite {
+                        at: at(c),
+                        value: shown(v),
+                    })
+                }
+                None if is_missing(v) => f64::NAN,
+                None => {
+                    return Err(IngestError::NotANumber {
+                        at: at(c),
+                        value: shown(v),
+                    })
+                }
+            };
+            if !x.is_nan() {
+                total += x;
+            }
+            self.row.push(x);
+        }
+        let n_genes = self.n_genes;
+        let group = &mut self.groups[g];
+        let slot = group.slot(t, n_genes);
+        group.cells[slot] += 1;
+        for (m, &x) in group.moments[slot].iter_mut().zip(&self.row) {
+            if x == 0.0 {
+                m.n += 1;
+            } else if !x.is_nan() {
+                m.add(counts::normalise(x, total, CELL_SCALE));
             }
         }
         Ok(())

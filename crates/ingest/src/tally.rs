@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::Dataset;
 use crate::error::IngestError;
 use crate::times::TimeValue;
+use vrnn_types::{InputFormat, Normalization};
 
 /// Largest value read as log1p of a normalised count: e^30 is 10^13, beyond any count.
 const LOG_SCALE_MAX: f64 = 30.0;
@@ -138,6 +139,12 @@ pub struct Tally {
     pub rows: u64,
     /// Bytes read from the file (compressed bytes for a .gz).
     pub bytes: u64,
+    /// The layout that was recognised.
+    pub format: InputFormat,
+    /// Whether the values were normalised as counts, and by which rule.
+    pub normalization: Normalization,
+    /// What the user should know about how the data were read (rows left out, assumptions).
+    pub notices: Vec<String>,
 }
 
 impl Tally {

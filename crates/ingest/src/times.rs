@@ -5,22 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
-
 use crate::label::{common_scale, parse_label, Reading, Unit};
 use crate::value::{parse_number, text};
-
-/// One label of a time column (or one sample, or one 10x input) and the time it stands for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimeValue {
-    pub label: String,
-    /// `None` when the label could not be read as a time and the user has not given one.
-    pub time: Option<f64>,
-    /// The unit the time is in, when the labels named one.
-    pub unit: Option<Unit>,
-    /// Whether the user gave the time (`Time values` table, `--samples`), not the label.
-    pub given: bool,
-}
+pub use vrnn_types::TimeValue;
 
 /// How many labels that map to nothing are named in a message.
 const MAX_UNMAPPED_SHOWN: usize = 20;
@@ -93,7 +80,7 @@ impl TimeMap {
                 TimeValue {
                     label,
                     time,
-                    unit,
+                    unit: unit.map(|u| u.name().to_string()),
                     given,
                 },
             );

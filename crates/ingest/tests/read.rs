@@ -263,3 +263,53 @@ fn a_damaged_gzip_is_refused_however_it_is_cut() {
         );
     }
 }
+
+#[test]
+fn whole_numbers_over_enough_genes_are_counts_normalised_per_cell() {
+    let genes = 60;
+    let mut csv = String::from("cell,time");
+    for g in 0..genes {
+        csv.push_str(&format!(",G{g}"));
+    }
+    csv.push('\n');
+    let value = |c: usize, g: usize| ((c * 7 + g * 3) % 5) as f64;
+    for c in 0..6 {
+        csv.push_str(&format!("c{c},{}", c % 2));
+        for g in 0..genes {
+            csv.push_str(&format!(",{}", value(c, g)));
+        }
+        csv.push('\n');
+    }
+    let tally = ingest(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    assert!(tally.normalization.applied, "{:?}", tally.normalization);
+    let d = tally.dataset(None).unwrap();
+    let norm = |c: usize, g: usize| {
+        let total: f64 = (0..genes).map(|h| value(c, h)).sum();
+        (value(c, g) / total * 1e4).ln_1p()
+    };
+    for g in [0, 7, 59] {
+        let expect = (norm(0, g) + norm(2, g) + norm(4, g)) / 3.0;
+        assert!(
+            (d.gene_means(g)[0] as f64 - expect).abs() < 1e-5,
+            "gene {g}"
+        );
+    }
+    // A negative value under `Yes` is named.
+    let opts = IngestOptions {
+        normalize: vrnn_ingest::Normalize::Yes,
+        ..IngestOptions::default()
+    };
+    let e = read_table("cell,time,G\na,0,1\nb,1,-2\n".as_bytes(), &opts).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("line 3, column 3 (\"G\"): value \"-2\" is negative"),
+        "{e}"
+    );
+    // Few genes: whole numbers are left as they are.
+    let t = ingest(
+        "cell,time,G\na,0,1\nb,1,2\n".as_bytes(),
+        &IngestOptions::default(),
+    )
+    .unwrap();
+    assert!(!t.normalization.applied && t.normalization.rule.contains("fewer than 50 genes"));
+}

@@ -9,9 +9,11 @@
 
 pub mod defaults;
 pub mod files;
+mod input;
 mod settings;
 mod view;
 
+pub use input::{InputFormat, Normalization, Normalize, TimeValue};
 pub use settings::{Backend, Compute, GeneSelection, LatentSummary, Preset, TrainSettings};
 pub use view::{
     AnalysisTimings, AnalysisView, ClusterView, DatasetShape, EnrichedTerm, EnrichmentView,
