@@ -63,6 +63,13 @@ pub enum IngestError {
     )]
     UnmappedTimes { at: Location, labels: Vec<String> },
     #[error(
+        "no time in the name of {}: give {} in the \"Time values\" table on the page, or in a \
+         --samples sheet (columns sample,time) on the command line",
+        quoted(samples),
+        if samples.len() == 1 { "its time" } else { "their times" }
+    )]
+    UnmappedSamples { samples: Vec<String> },
+    #[error(
         "only one distinct time point ({time}) in column \"{column}\": a time course needs at least two"
     )]
     SingleTimePoint { column: String, time: f64 },
