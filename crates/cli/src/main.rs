@@ -4,6 +4,7 @@
 
 mod args;
 mod evaluate;
+mod input;
 mod inspect;
 mod open;
 mod output;

@@ -1,20 +1,19 @@
 //! `run`: read a table, train, analyse, and write every result file and the session.
 
-use std::fs::File;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use vrnn_engine::run::native_clock;
-use vrnn_engine::{export, read_table, IngestOptions, Run, RunError, Source};
+use vrnn_engine::{export, Run, RunError, Source};
 use vrnn_types::{defaults, files, Backend, Compute, TrainSettings};
 
 use crate::args::{AfterArgs, BackendArg, LatentArg, PresetArg, SelectArg};
+use crate::input::InputArgs;
 use crate::output::{self, create_dir, write_file};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    #[arg(long)]
-    input: PathBuf,
+    #[command(flatten)]
+    input: InputArgs,
     #[arg(long)]
     out: PathBuf,
     /// Training epochs (default: the preset's, 2000 for reference as the spec's pipeline,
@@ -33,9 +32,6 @@ pub struct RunArgs {
     lr: Option<f64>,
     #[arg(long, value_enum, default_value_t = PresetArg::Dynamics)]
     preset: PresetArg,
-    /// Column holding the time of each cell (default: detected).
-    #[arg(long)]
-    time_column: Option<String>,
     /// Keep only the cells of this type (from a column such as Cell_Type; see `inspect`).
     #[arg(long)]
     cell_type: Option<String>,
@@ -127,27 +123,33 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         return Err(format!("--fdr {}: must be above 0 and at most 1", args.fdr));
     }
     let gene_sets = args.after.read()?;
-    let input = args.input.display().to_string();
-    let t0 = Instant::now();
-    let file = File::open(&args.input).map_err(|e| format!("{input}: {e}"))?;
-    let opts = IngestOptions {
-        time_column: args.time_column.clone(),
-        cell_type: args.cell_type.clone(),
-        ..IngestOptions::default()
-    };
-    let dataset = read_table(file, &opts).map_err(|e| format!("{input}: {e}"))?;
+    let opts = args.input.options(args.cell_type.clone())?;
+    let read = args.input.read(&opts)?;
+    let input = read.name.clone();
+    let dataset = read
+        .tally
+        .dataset(args.cell_type.as_deref())
+        .map_err(|e| format!("{input}: {e}"))?;
+    let info = read.tally.read_info();
     let source = Source {
         name: input.clone(),
         cell_type: args.cell_type.clone(),
-        ingest_s: t0.elapsed().as_secs_f64(),
+        ingest_s: read.seconds,
+        read: info.clone(),
     };
     eprintln!(
-        "read {input}: {} cells, {} genes, time column \"{}\" with values {:?}",
+        "read {input}: {}; {} {}, {} genes, times from {} with values {:?}; {}",
+        info.format.describe(),
         dataset.n_cells,
+        info.format.unit(),
         dataset.n_genes(),
-        dataset.time_column,
-        dataset.times
+        info.time_source,
+        dataset.times,
+        info.normalization.rule
     );
+    for n in &info.notices {
+        eprintln!("notice: {n}");
+    }
     let (device, backend) = output::device_for(args.backend)?;
     let settings = args.settings(backend);
     let (mut run, notice) = Run::new(&dataset, source, settings, device, backend, native_clock)

@@ -62,6 +62,7 @@ fn new_run(settings: TrainSettings) -> Run {
         name: "cells.csv".into(),
         cell_type: None,
         ingest_s: 0.1,
+        ..Source::default()
     };
     let (run, _) = Run::new(
         &dataset(),

@@ -49,6 +49,36 @@ pub enum IngestError {
          Choose one with \"Time column\" on the page or --time-column on the command line"
     )]
     NoTimeColumn { candidates: Vec<String> },
+    #[error(
+        "{}; the obs columns are {columns:?}. Choose one with \"Time column\" on the page or \
+         --time-column on the command line",
+        match chosen {
+            Some(c) => format!("no obs column \"{c}\""),
+            None => format!("no usable time column in obs: none is named like \"time\" and none holds 2 to {MAX_TIME_POINTS} values that all read as times"),
+        }
+    )]
+    NoObsTime {
+        columns: Vec<String>,
+        chosen: Option<String>,
+    },
+    #[error(
+        "{file}: obs column \"{column}\": {} {} could not be read as {}; give {} in the \
+         \"Time values\" table on the page, or in a --samples sheet (columns sample,time)",
+        if labels.len() == 1 { "time label" } else { "time labels" },
+        quoted(labels),
+        if labels.len() == 1 { "a time" } else { "times" },
+        if labels.len() == 1 { "its time" } else { "their times" }
+    )]
+    UnmappedObsTimes {
+        file: String,
+        column: String,
+        labels: Vec<String>,
+    },
+    #[error(
+        "{file}: the data are compressed with {filter}, which this app cannot decode; rewrite \
+         the file with gzip, e.g. in Python: adata.write_h5ad(path, compression=\"gzip\")"
+    )]
+    UnsupportedFilter { file: String, filter: String },
     #[error("the time column \"{0}\" does not exist in the header")]
     UnknownTimeColumn(String),
     #[error("{at}: time value \"{value}\" is not a number")]

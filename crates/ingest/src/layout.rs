@@ -98,7 +98,7 @@ fn looks_like_metadata_name(name: &str) -> bool {
 }
 
 /// `Cell_Type`, `celltype`, `cell.type`, `type`, `annotation`: a column a user filters by.
-fn looks_like_cell_type_name(name: &str) -> bool {
+pub(crate) fn looks_like_cell_type_name(name: &str) -> bool {
     let compact: String = name
         .to_ascii_lowercase()
         .chars()

@@ -15,6 +15,7 @@ mod bulk;
 pub mod counts;
 mod dataset;
 mod error;
+pub mod h5;
 mod inflate;
 pub mod label;
 mod layout;
@@ -32,7 +33,7 @@ use std::io::Read;
 
 pub use dataset::{Dataset, Selection};
 pub use error::{IngestError, Location};
-pub use sheet::{SampleRow, SampleSheet};
+pub use sheet::{read_small, SampleRow, SampleSheet};
 pub use stream::Ingest;
 pub use tally::{CellType, Tally};
 pub use times::TimeValue;
@@ -55,6 +56,13 @@ pub struct IngestOptions {
     /// `Normalise counts`: whether the values are raw counts to normalise.
     #[serde(default)]
     pub normalize: Normalize,
+    /// The `.h5ad` matrix: `X` (default), `raw` or `layers/NAME`.
+    #[serde(default)]
+    pub matrix: Option<String>,
+    /// The `.h5ad` var column with the gene names (`index`: the var index; default: symbols
+    /// when the index holds Ensembl ids).
+    #[serde(default)]
+    pub gene_names: Option<String>,
     /// The sample sheet given with a bulk table or 10x samples.
     #[serde(skip)]
     pub samples: Option<SampleSheet>,

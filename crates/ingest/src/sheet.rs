@@ -82,12 +82,9 @@ pub(crate) fn records(text: &[u8]) -> Vec<(u64, Vec<String>)> {
     }
 }
 
-/// Reads a small file whole, unpacking gzip; refuses one larger than `limit`.
-pub(crate) fn read_small<R: Read>(
-    name: &str,
-    mut input: R,
-    limit: usize,
-) -> Result<Vec<u8>, IngestError> {
+/// Reads a small file whole (a sample sheet, a 10x feature or barcode list), unpacking gzip;
+/// refuses one larger than `limit`.
+pub fn read_small<R: Read>(name: &str, mut input: R, limit: usize) -> Result<Vec<u8>, IngestError> {
     let mut raw = Vec::new();
     input
         .by_ref()

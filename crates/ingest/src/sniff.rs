@@ -42,6 +42,38 @@ pub fn not_a_table(start: &[u8]) -> Option<IngestError> {
     Some(IngestError::NotATable { what, advice })
 }
 
+/// What a file is, from its first bytes (unpacking gzip): the format decides the reader, so a
+/// file's name never matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An HDF5 file: AnnData `.h5ad` or a 10x Genomics `.h5`.
+    Hdf5,
+    /// A MatrixMarket matrix (10x MEX `matrix.mtx`).
+    MatrixMarket,
+    /// Anything else: read as a text table, which names binary files it cannot read.
+    Table,
+}
+
+/// The kind of a file from its first bytes (a few hundred are enough, gzip or not).
+pub fn kind(start: &[u8]) -> Kind {
+    let text = if is_gzip(start) {
+        let mut out = Vec::new();
+        let mut d = flate2::read::MultiGzDecoder::new(start);
+        // A short or cut gzip head still yields its first bytes.
+        let _ = std::io::Read::read_to_end(&mut std::io::Read::take(&mut d, 64), &mut out);
+        out
+    } else {
+        start.to_vec()
+    };
+    if text.starts_with(b"\x89HDF\r\n\x1a\n") {
+        Kind::Hdf5
+    } else if text.to_ascii_lowercase().starts_with(b"%%matrixmarket") {
+        Kind::MatrixMarket
+    } else {
+        Kind::Table
+    }
+}
+
 /// Comma, tab or semicolon: whichever occurs most often outside quotes in the header line
 /// (or in as much of it as was peeked at).
 pub fn detect_delimiter(start: &[u8]) -> u8 {
@@ -98,5 +130,27 @@ mod tests {
             assert!(e.to_string().contains(what), "{e}");
         }
         assert!(not_a_table(b"Cell,Time,IRF1\n").is_none());
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_bytes_gzip_or_not() {
+        use std::io::Write;
+        let gz = |b: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(b).unwrap();
+            e.finish().unwrap()
+        };
+        let mm = b"%%MatrixMarket matrix coordinate integer general\n3 2 1\n1 1 5\n";
+        assert_eq!(kind(mm), Kind::MatrixMarket);
+        assert_eq!(kind(&gz(mm)), Kind::MatrixMarket);
+        assert_eq!(kind(b"\x89HDF\r\n\x1a\n\0\0"), Kind::Hdf5);
+        assert_eq!(kind(b"cell,time,G\n"), Kind::Table);
+        assert_eq!(kind(&gz(b"cell,time,G\n")), Kind::Table);
+        assert_eq!(kind(b""), Kind::Table);
     }
 }

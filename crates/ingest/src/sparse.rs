@@ -33,15 +33,7 @@ impl SparseTally {
     /// (over every feature it has, for the normalisation).
     pub fn add_cell(&mut self, group: &str, time: f64, total: f64, entries: &[(usize, f64)]) {
         let n_genes = self.genes.len();
-        let g = match self.group_of.get(group) {
-            Some(&g) => g,
-            None => {
-                self.groups.push(Group::new(group.to_string()));
-                self.group_of
-                    .insert(group.to_string(), self.groups.len() - 1);
-                self.groups.len() - 1
-            }
-        };
+        let g = self.group(group);
         let group = &mut self.groups[g];
         let slot = group.slot(time, n_genes);
         group.cells[slot] += 1;
@@ -56,6 +48,36 @@ impl SparseTally {
             }
         }
         self.cells += 1;
+    }
+
+    /// The slot of a cell of `group` at `time`, the cell counted (for a matrix stored by gene,
+    /// whose values come gene by gene through [`SparseTally::add`]).
+    pub fn place(&mut self, group: &str, time: f64) -> (usize, usize) {
+        let n_genes = self.genes.len();
+        let g = self.group(group);
+        let slot = self.groups[g].slot(time, n_genes);
+        self.groups[g].cells[slot] += 1;
+        self.cells += 1;
+        (g, slot)
+    }
+
+    /// Adds one (already normalised) value at a place from [`SparseTally::place`].
+    pub fn add(&mut self, (g, slot): (usize, usize), gene: usize, x: f64) {
+        if x != 0.0 {
+            self.groups[g].moments[slot][gene].add(x);
+        }
+    }
+
+    fn group(&mut self, group: &str) -> usize {
+        match self.group_of.get(group) {
+            Some(&g) => g,
+            None => {
+                self.groups.push(Group::new(group.to_string()));
+                self.group_of
+                    .insert(group.to_string(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        }
     }
 
     /// Adds more values of a cell already added (a matrix whose entries are not grouped by

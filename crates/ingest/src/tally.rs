@@ -148,6 +148,17 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// How the data were read, for the page, `inspect` and `run.json`.
+    pub fn read_info(&self) -> vrnn_types::ReadInfo {
+        vrnn_types::ReadInfo {
+            format: self.format,
+            normalization: self.normalization.clone(),
+            time_source: self.time_column.clone(),
+            time_values: self.time_values.clone(),
+            notices: self.notices.clone(),
+        }
+    }
+
     /// The cell types, alphabetically, with their cell counts; empty without a type column.
     pub fn cell_types(&self) -> Vec<CellType> {
         if self.cell_type_column.is_none() {

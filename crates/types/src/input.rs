@@ -14,6 +14,10 @@ pub enum InputFormat {
     BulkTable,
     /// 10x Genomics MatrixMarket: `matrix.mtx` with `features.tsv` and `barcodes.tsv`.
     TenxMex,
+    /// AnnData `.h5ad` (HDF5).
+    AnnData,
+    /// 10x Genomics `.h5` (HDF5).
+    TenxH5,
 }
 
 impl InputFormat {
@@ -23,6 +27,8 @@ impl InputFormat {
             InputFormat::CellsTable => "cells x genes table (one row per cell)",
             InputFormat::BulkTable => "bulk genes x samples table (one row per gene)",
             InputFormat::TenxMex => "10x Genomics MatrixMarket (matrix.mtx, features, barcodes)",
+            InputFormat::AnnData => "AnnData .h5ad",
+            InputFormat::TenxH5 => "10x Genomics .h5",
         }
     }
     /// What one observation is: a cell, or a sample (bulk replicates play the cells' part).
@@ -93,4 +99,17 @@ pub struct TimeValue {
     /// Whether the user gave the time (`Time values` table, `--samples`), not the label.
     #[serde(default)]
     pub given: bool,
+}
+
+/// How a data set was read, as `run.json`, the session and the page report it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadInfo {
+    pub format: InputFormat,
+    pub normalization: Normalization,
+    /// Where the times came from: a column, a sample sheet, the sample names.
+    pub time_source: String,
+    /// The labels that were read as times (empty when every time was a number).
+    pub time_values: Vec<TimeValue>,
+    /// What the user should know about how the data were read.
+    pub notices: Vec<String>,
 }

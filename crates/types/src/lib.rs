@@ -13,7 +13,7 @@ mod input;
 mod settings;
 mod view;
 
-pub use input::{InputFormat, Normalization, Normalize, TimeValue};
+pub use input::{InputFormat, Normalization, Normalize, ReadInfo, TimeValue};
 pub use settings::{Backend, Compute, GeneSelection, LatentSummary, Preset, TrainSettings};
 pub use view::{
     AnalysisTimings, AnalysisView, ClusterView, DatasetShape, EnrichedTerm, EnrichmentView,

@@ -146,6 +146,7 @@ pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
             name: d.file_name.clone(),
             cell_type: d.cell_type.clone(),
             ingest_s: d.read.seconds,
+            read: d.tally.as_ref().map(|t| t.read_info()).unwrap_or_default(),
         };
         (d.dataset.clone(), source)
     }) else {

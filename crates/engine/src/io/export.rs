@@ -351,6 +351,10 @@ pub(crate) fn one() -> usize {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunInfo {
     pub input: String,
+    /// How the input was read: its format, whether counts were normalised and by which
+    /// rule, and the time each label stood for.
+    #[serde(default)]
+    pub read: vrnn_types::ReadInfo,
     pub preset: String,
     pub backend: Backend,
     pub config: TrainConfig,

@@ -54,6 +54,9 @@ pub struct Source {
     pub cell_type: Option<String>,
     /// Seconds it took to read.
     pub ingest_s: f64,
+    /// The format, the counts rule and the time labels (default in older sessions).
+    #[serde(default)]
+    pub read: vrnn_types::ReadInfo,
 }
 
 /// Everything needed to show an analysis again, or to go on training.
@@ -241,6 +244,7 @@ impl Session {
             .flatten();
         RunInfo {
             input: self.source.name.clone(),
+            read: self.source.read.clone(),
             preset: self.settings.preset.label().to_lowercase(),
             backend: self.backend,
             config,
@@ -332,6 +336,7 @@ mod v1 {
                     name: self.source,
                     cell_type: self.cell_type,
                     ingest_s: self.run.timings.ingest_s,
+                    read: Default::default(),
                 },
                 settings,
                 self.run.backend,

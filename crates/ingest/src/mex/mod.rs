@@ -10,5 +10,6 @@
 mod plan;
 mod reader;
 
+pub(crate) use plan::unique_names;
 pub use plan::{count_barcodes, plan, sample_name, Features, Plan, Sample};
 pub use reader::{read_mex, MexReader};

@@ -82,17 +82,17 @@ pub struct Sample {
 
 /// The genes every sample has, each sample's rows mapped to them, and each sample's time.
 pub struct Plan {
-    pub(super) genes: Vec<String>,
+    pub(crate) genes: Vec<String>,
     /// Per sample, the gene each feature row is (none for a gene not in every sample).
-    pub(super) rows: Vec<Vec<Option<usize>>>,
+    pub(crate) rows: Vec<Vec<Option<usize>>>,
     /// Per sample, whether a feature row counts towards a cell's total (genes only).
-    pub(super) counted: Vec<Vec<bool>>,
-    pub(super) times: Vec<f64>,
-    pub(super) groups: Vec<String>,
-    pub(super) time_values: Vec<TimeValue>,
-    pub(super) notices: Vec<String>,
+    pub(crate) counted: Vec<Vec<bool>>,
+    pub(crate) times: Vec<f64>,
+    pub(crate) groups: Vec<String>,
+    pub(crate) time_values: Vec<TimeValue>,
+    pub(crate) notices: Vec<String>,
     /// Where the times and the groups came from.
-    pub(super) sources: (String, Option<String>),
+    pub(crate) sources: (String, Option<String>),
 }
 
 /// The name of a sample from its path: the nearest folder or file name that is not one of
@@ -203,7 +203,7 @@ pub fn plan(samples: &[Sample], opts: &IngestOptions) -> Result<Plan, IngestErro
 }
 
 /// Symbols, made unique as scanpy does (`TBCE`, `TBCE-1`): 10x lists some symbols twice.
-fn unique_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn unique_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     names
         .map(|n| {
