@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use vrnn_protocol::{Request, Response};
+use vrnn_protocol::{LoadOptions, Request, Response};
 
 use super::browser;
 use super::reducer::{self, Followup};
@@ -57,37 +57,68 @@ impl Commands {
         self.state.notice.set(None);
     }
 
-    /// Reads a dropped or picked file (a data set or a session), finding its time column.
-    pub fn load_file(self, file: web_sys::File) {
-        self.state.time_options.set(Vec::new());
-        self.load_with(file, None);
-    }
-
-    /// Reads the last file again with this time column (empty: find it again).
-    pub fn choose_time(self, column: String) {
-        if let Some(file) = self.state.last_file.get_value() {
-            self.load_with(file, (!column.is_empty()).then_some(column));
+    /// Reads dropped or picked files (a data set, 10x samples with their sample sheet, or a
+    /// session), detecting everything anew.
+    pub fn load_files(self, files: Vec<(String, web_sys::File)>) {
+        if files.is_empty() {
+            return;
         }
+        self.state.time_options.set(Vec::new());
+        self.state.time_values.set(Vec::new());
+        self.state.load_options.set(LoadOptions::default());
+        self.state.last_files.set_value(files);
+        self.reload();
     }
 
-    fn load_with(self, file: web_sys::File, time_column: Option<String>) {
+    /// Reads the last files again with this time column (empty: find it again).
+    pub fn choose_time(self, column: String) {
+        self.state
+            .load_options
+            .update(|o| o.time_column = (!column.is_empty()).then_some(column));
+        self.reload();
+    }
+
+    /// Reads the last files again with another `Matrix`, `Gene names` or `Normalise counts`.
+    pub fn set_option(self, change: impl FnOnce(&mut LoadOptions)) {
+        self.state.load_options.update(change);
+        self.reload();
+    }
+
+    /// `Apply times`: reads the last files again with the times typed in `Time values`.
+    pub fn apply_times(self) {
+        let given: Vec<(String, f64)> = self
+            .state
+            .time_values
+            .get_untracked()
+            .into_iter()
+            .filter_map(|v| Some((v.label, v.time?)))
+            .collect();
+        self.state.load_options.update(|o| o.time_values = given);
+        self.reload();
+    }
+
+    /// Sends the last files with the current options.
+    fn reload(self) {
         let s = self.state;
-        let name = file.name();
+        let files = s.last_files.get_value();
+        let name = match &files[..] {
+            [(path, _)] => path.clone(),
+            many => format!("{} files", many.len()),
+        };
         s.error.set(None);
         s.phase.set(Phase::Loading(name.clone()));
         s.status.set(format!("Reading {name}…"));
+        let request = Request::Load {
+            file_name: name,
+            files: files.iter().map(|(p, _)| p.clone()).collect(),
+            options: s.load_options.get_untracked(),
+        };
+        let blobs: Vec<web_sys::Blob> = files.into_iter().map(|(_, f)| f.into()).collect();
         self.client.with_value(|c| {
             if let Some(c) = c {
-                c.send_with_file(
-                    &Request::Load {
-                        file_name: name,
-                        time_column,
-                    },
-                    &file,
-                )
+                c.send_with_files(&request, &blobs)
             }
         });
-        s.last_file.set_value(Some(file));
     }
 
     pub fn load_demo(self) {

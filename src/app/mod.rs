@@ -28,6 +28,7 @@ pub fn App() -> impl leptos::IntoView {
     use leptos::prelude::*;
     use view::benchmark::Benchmark;
     use view::drop_zone::DropZone;
+    use view::input::{ReadOptions, TimeValues};
     use view::results::Results;
     use view::saved::SavedList;
     use view::settings::Settings;
@@ -51,6 +52,8 @@ pub fn App() -> impl leptos::IntoView {
             <DataSummary state=state />
             <TimeColumn state=state commands=commands />
             <CellType state=state commands=commands />
+            <TimeValues state=state commands=commands />
+            <ReadOptions state=state commands=commands />
             <Settings state=state commands=commands />
             <Benchmark state=state commands=commands />
             <StatusLine state=state />

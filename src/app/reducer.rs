@@ -75,11 +75,14 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
         Response::Loaded(summary) => {
             s.status.set(loaded_status(&summary));
             s.genes.set(defaults::gene_count(summary.shape.n_genes));
-            s.time_options.set(
+            s.time_options.set(if summary.time_columns.is_empty() {
                 std::iter::once(summary.shape.time_column.clone())
                     .chain(summary.shape.metadata_columns.iter().cloned())
-                    .collect(),
-            );
+                    .collect()
+            } else {
+                summary.time_columns.clone()
+            });
+            s.time_values.set(summary.info.time_values.clone());
             s.summary.set(Some(summary));
             s.stored.set(None);
             s.history.set(Vec::new());
@@ -95,10 +98,27 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
         Response::LoadFailed {
             message,
             time_candidates,
+            time_values,
             ..
         } => {
             if !time_candidates.is_empty() {
                 s.time_options.set(time_candidates);
+            }
+            if !time_values.is_empty() {
+                // Labels that need a time: keep what was typed for the others.
+                let typed = s.time_values.get_untracked();
+                s.time_values.set(
+                    time_values
+                        .into_iter()
+                        .map(|v| {
+                            typed
+                                .iter()
+                                .find(|t| t.label == v.label)
+                                .cloned()
+                                .unwrap_or(v)
+                        })
+                        .collect(),
+                );
             }
             s.error.set(Some(message));
             s.phase.set(s.settled_phase());

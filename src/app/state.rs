@@ -8,7 +8,8 @@
 use leptos::prelude::*;
 use vrnn_protocol::{
     defaults, AnalysisView, Backend, BenchmarkReport, Compute, DatasetSummary, EpochReport,
-    GeneSelection, LatentSummary, Preset, Request, SavedRun, SimilarGene, TrainSettings,
+    GeneSelection, LatentSummary, LoadOptions, Preset, Request, SavedRun, SimilarGene, TimeValue,
+    TrainSettings,
 };
 
 use crate::genes;
@@ -100,8 +101,12 @@ pub struct AppState {
     pub summary: RwSignal<Option<DatasetSummary>>,
     /// Columns the user may name as time.
     pub time_options: RwSignal<Vec<String>>,
-    /// The last file loaded, to read it again with another time column.
-    pub last_file: StoredValue<Option<web_sys::File>, LocalStorage>,
+    /// The last files loaded (path, file), to read them again with other options.
+    pub last_files: StoredValue<Vec<(String, web_sys::File)>, LocalStorage>,
+    /// How to read them: time column, time values, matrix, gene names, counts rule.
+    pub load_options: RwSignal<LoadOptions>,
+    /// The `Time values` table: each label (or sample) and the time typed or read for it.
+    pub time_values: RwSignal<Vec<TimeValue>>,
 
     // The settings of the next run.
     pub preset: RwSignal<Preset>,
@@ -166,7 +171,9 @@ impl AppState {
             fault: StoredValue::new(url.fault),
             summary: RwSignal::new(None),
             time_options: RwSignal::new(Vec::new()),
-            last_file: StoredValue::new_local(None),
+            last_files: StoredValue::new_local(Vec::new()),
+            load_options: RwSignal::new(LoadOptions::default()),
+            time_values: RwSignal::new(Vec::new()),
             preset: RwSignal::new(d.preset),
             epochs: RwSignal::new(url.epochs.unwrap_or(d.epochs)),
             url_epochs: url.epochs,

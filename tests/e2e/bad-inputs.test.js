@@ -44,8 +44,14 @@ async function dropCase(page, c) {
     const dt = new DataTransfer();
     dt.items.add(new File([body], file, { type: typeof hex === 'string' ? 'application/octet-stream' : 'text/csv' }));
     return dt;
-  }, { file: c.file, text: c.text ?? null, hex: c.hex ?? null, repeat: c.repeat ?? null });
-  await page.getByRole('region', { name: 'Drop a CSV file' }).dispatchEvent('drop', { dataTransfer });
+  }, {
+    file: c.file,
+    text: c.text ?? null,
+    // A repository file (an HDF5 fixture) travels as hex.
+    hex: c.fixture ? require('node:fs').readFileSync(require('node:path').join(__dirname, '../..', c.fixture)).toString('hex') : c.hex ?? null,
+    repeat: c.repeat ?? null,
+  });
+  await page.getByRole('region', { name: 'Drop data files' }).dispatchEvent('drop', { dataTransfer });
 }
 
 /** Waits until the page's alert says `expected` (exact text, line breaks included). */
@@ -125,7 +131,7 @@ test('a large file shows rows per second and an ETA, and Cancel keeps the earlie
     for (let i = 0; i < 200_000; i++) parts.push(rows[i % 3]);
     const dt = new DataTransfer();
     dt.items.add(new File(parts, 'big.csv', { type: 'text/csv' }));
-    document.querySelector('[aria-label="Drop a CSV file"]').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    document.querySelector('[aria-label="Drop data files"]').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   });
   const status = page.getByRole('status');
   await status.filter({ hasText: /Reading big\.csv: .* rows\/s · ETA/ }).waitFor({ timeout: 60_000 });

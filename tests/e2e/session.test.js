@@ -44,7 +44,7 @@ test('a saved session reopens after a reload with every plot and identical clust
   await page.reload();
   await status.filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
   const t0 = Date.now();
-  await page.locator('#csv-file').setInputFiles({ name: 'cells.vrnn', mimeType: 'application/octet-stream', buffer: session.bytes });
+  await page.locator('#data-files').setInputFiles({ name: 'cells.vrnn', mimeType: 'application/octet-stream', buffer: session.bytes });
   await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 60_000 });
   const reopenMs = Date.now() - t0;
   assert.match(await status.textContent(), /reopened from cells\.vrnn · 3 clusters of 16 genes/);

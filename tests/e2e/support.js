@@ -95,7 +95,30 @@ async function dropFile(page, name, content) {
     dt.items.add(new File([body], n, { type: b ? 'application/octet-stream' : 'text/csv' }));
     return dt;
   }, [name, bytes ? null : content, bytes]);
-  await page.getByRole('region', { name: 'Drop a CSV file' }).dispatchEvent('drop', { dataTransfer });
+  await page.getByRole('region', { name: 'Drop data files' }).dispatchEvent('drop', { dataTransfer });
+}
+
+/** Drops several files at once ([{ name, content }], content text or a Buffer). */
+async function dropFiles(page, files) {
+  const payload = files.map((f) => ({
+    name: f.name,
+    text: Buffer.isBuffer(f.content) ? null : f.content,
+    bytes: Buffer.isBuffer(f.content) ? Array.from(f.content) : null,
+  }));
+  const dataTransfer = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs) dt.items.add(new File([f.bytes ? new Uint8Array(f.bytes) : f.text], f.name));
+    return dt;
+  }, payload);
+  await page.getByRole('region', { name: 'Drop data files' }).dispatchEvent('drop', { dataTransfer });
+}
+
+/** Waits until every plot of a finished analysis has data. */
+async function everyPlotDrawn(page) {
+  for (const p of ['loss', 'umap', 'trajectories', 'k-choice', 'heatmap', 'cluster-summary']) {
+    await page.waitForFunction((name) => (document.querySelector(`[data-plot="${name}"]`)?.data || []).length > 0,
+      p, { timeout: 60_000 });
+  }
 }
 
 /** For a test file: serves dist/ and starts Chromium once, closed after its last test. */
@@ -164,5 +187,5 @@ async function download(page, name) {
 }
 
 module.exports = {
-  serveDist, launchChromium, timeCourseCsv, dropFile, appHarness, openApp, frameGaps, within, download,
+  serveDist, launchChromium, timeCourseCsv, dropFile, dropFiles, everyPlotDrawn, appHarness, openApp, frameGaps, within, download,
 };

@@ -5,12 +5,15 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::ValueEnum;
+
+use vrnn_engine::ingest::h5::{self, H5Kind};
 use vrnn_engine::ingest::mex::{self, count_barcodes, Features, Sample};
 use vrnn_engine::ingest::sniff::{self, Kind};
-use vrnn_engine::ingest::{ingest, read_small, Normalize, SampleSheet, Tally};
+use vrnn_engine::ingest::{ingest, read_small, IngestError, Normalize, SampleSheet, Tally};
 use vrnn_engine::IngestOptions;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -23,9 +26,9 @@ pub enum NormalizeArg {
 
 #[derive(clap::Args, Clone)]
 pub struct InputArgs {
-    /// The data: a cells x genes CSV/TSV (optionally .gz), a bulk genes x samples table, or a
-    /// 10x Genomics MEX folder (or its matrix.mtx(.gz)). Give it several times for 10x samples,
-    /// one per time point.
+    /// The data: a cells x genes CSV/TSV (optionally .gz), an AnnData .h5ad, a 10x Genomics
+    /// .h5 or MEX folder (or its matrix.mtx(.gz)), or a bulk genes x samples table. Give it
+    /// several times for 10x samples, one per time point.
     #[arg(long, required = true)]
     pub input: Vec<PathBuf>,
     /// Column holding the time of each cell (default: detected).
@@ -35,6 +38,13 @@ pub struct InputArgs {
     /// bulk table's columns, the 10x inputs (by folder or file name) or time labels.
     #[arg(long)]
     pub samples: Option<PathBuf>,
+    /// The .h5ad matrix: X, raw, or layers/NAME.
+    #[arg(long)]
+    pub matrix: Option<String>,
+    /// The .h5ad var column holding gene names (`index` for the var index; default: a symbols
+    /// column when the index holds Ensembl ids).
+    #[arg(long)]
+    pub gene_names: Option<String>,
     /// Whether the values are raw counts to normalise (log1p of counts per 10,000 per cell;
     /// per million per bulk sample).
     #[arg(long, value_enum, default_value_t = NormalizeArg::Auto)]
@@ -75,6 +85,8 @@ impl InputArgs {
                 NormalizeArg::Yes => Normalize::Yes,
                 NormalizeArg::No => Normalize::No,
             },
+            matrix: self.matrix.clone(),
+            gene_names: self.gene_names.clone(),
             samples,
         })
     }
@@ -95,18 +107,15 @@ impl InputArgs {
             .collect::<Result<_, _>>()?;
         let tally = if kinds.iter().all(|&k| k == Kind::MatrixMarket) {
             read_mex(&self.input, opts)?
+        } else if kinds.iter().all(|&k| k == Kind::Hdf5) {
+            read_hdf5(&self.input, opts)?
         } else if let [input] = &self.input[..] {
             let shown = input.display().to_string();
-            if kinds[0] == Kind::Hdf5 {
-                return Err(format!(
-                    "{shown}: an HDF5 file (AnnData .h5ad or 10x .h5): not readable by this build yet; for 10x output use its MEX folder (filtered_feature_bc_matrix/), or export a CSV"
-                ));
-            }
             let file = File::open(input).map_err(|e| format!("{shown}: {e}"))?;
             ingest(file, opts).map_err(|e| format!("{shown}: {e}"))?
         } else {
             return Err(format!(
-                "--input is given {} times, but only 10x Genomics samples (MEX folders or matrix.mtx files, one per time point) can be read together; these are: {}",
+                "--input is given {} times, but only 10x Genomics samples of one kind (MEX folders or .h5 files, one per time point) can be read together; these are: {}",
                 self.input.len(),
                 self.input
                     .iter()
@@ -222,4 +231,39 @@ fn read_mex(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Tally, String> {
         all.push((sample, matrix.display().to_string(), file));
     }
     mex::read_mex(all, opts).map_err(|e| e.to_string())
+}
+
+/// Reads an `.h5ad`, or 10x `.h5` samples, from byte ranges of the files.
+fn read_hdf5(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Tally, String> {
+    let mut files = Vec::new();
+    let mut bytes = 0;
+    for p in inputs {
+        let shown = p.display().to_string();
+        let storage = h5::FileStorage::open(p).map_err(|e| format!("{shown}: {e}"))?;
+        bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let f = h5::open(&shown, Arc::new(storage)).map_err(|e| e.to_string())?;
+        let kind = h5::kind(&shown, &f).map_err(|e| e.to_string())?;
+        files.push((shown, f, kind));
+    }
+    match &files[..] {
+        [(name, f, H5Kind::AnnData)] => h5::read_h5ad(name, f, opts, bytes)
+            .map_err(|e| match e {
+                IngestError::File { .. } | IngestError::UnmappedObsTimes { .. } | IngestError::UnsupportedFilter { .. } => e.to_string(),
+                e => format!("{name}: {e}"),
+            }),
+        all if all.iter().all(|(_, _, k)| *k == H5Kind::Tenx) => {
+            let inputs: Vec<(String, String, &h5::Hdf5File)> = all
+                .iter()
+                .map(|(name, f, _)| {
+                    let stem = name.strip_suffix(".h5").unwrap_or(name);
+                    (name.clone(), mex::sample_name(stem), f)
+                })
+                .collect();
+            h5::read_tenx_h5(&inputs, opts, bytes).map_err(|e| e.to_string())
+        }
+        _ => Err(format!(
+            "--input is given {} times, but an AnnData .h5ad is read on its own; only 10x Genomics samples can be read together",
+            inputs.len()
+        )),
+    }
 }

@@ -34,15 +34,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read a cells × genes CSV, train the VRNN and write the results into a folder.
-    Run(run::RunArgs),
+    /// Read the data (a cells × genes table, an .h5ad, 10x samples or a bulk table), train
+    /// the VRNN and write the results into a folder.
+    Run(Box<run::RunArgs>),
     /// Open a session file (saved by the app's `Download session`, or `session.vrnn` of `run`)
     /// and write every result file of that analysis into a folder, without the CSV. A
     /// checkpoint (saved while training ran), or `--epochs` above the epochs done, first goes
     /// on training from the saved weights.
     Open(open::OpenArgs),
-    /// Read a file once and describe it (columns, time points, cell types) and how fast it was
-    /// read, without training: a check before a long run, and the ingest benchmark.
+    /// Read the data once and describe it (format, time points and their labels, cell types,
+    /// counts or values) and how fast it was read, without training: a check before a long run, and the ingest benchmark.
     Inspect(inspect::InspectArgs),
     /// Write a simulated time course with planted modules, and its truth (`gene,module`).
     Simulate(simulate::SimulateArgs),
@@ -53,7 +54,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(*a),
         Command::Open(a) => open::open(a),
         Command::Inspect(a) => inspect::inspect(a),
         Command::Simulate(a) => simulate::simulate(a),

@@ -262,6 +262,10 @@ const CATALOGUE: &str = include_str!("../../../tests/bad-inputs/catalogue.json")
 /// A case's bytes: `text`, `hex`, or `repeat` (`head`, then `row` `count` times with `{i}`
 /// replaced by the row index), as tests/bad-inputs/catalogue.json describes.
 fn case_bytes(c: &serde_json::Value) -> Vec<u8> {
+    if let Some(f) = c["fixture"].as_str() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        return std::fs::read(root.join(f)).unwrap();
+    }
     if let Some(t) = c["text"].as_str() {
         return t.as_bytes().to_vec();
     }

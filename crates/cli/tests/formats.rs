@@ -180,3 +180,87 @@ fn several_inputs_must_be_tenx_samples() {
         "{err}"
     );
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ingest/tests/fixtures/h5")
+        .join(name)
+}
+
+#[test]
+fn an_h5ad_with_its_matrix_and_gene_names() {
+    let o = bin()
+        .args(["inspect", "--input"])
+        .arg(fixture("layers.h5ad"))
+        .args(["--matrix", "layers/counts", "--gene-names", "index"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("format: AnnData .h5ad"), "{out}");
+    assert!(out.contains("cells: 90"), "{out}");
+    assert!(out.contains("time column: obs column time"), "{out}");
+    assert!(
+        out.contains("time values: 0h -> 0 hours; 1d -> 24 hours; 6h -> 6 hours"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "values: log1p(count / cell total x 1e4) (Auto: every value is a whole number)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("cell types (column cell_type): B (30 cells), T (60 cells)"),
+        "{out}"
+    );
+    let dir = scratch("h5ad");
+    let o = run_cli(
+        &fixture("csr.h5ad"),
+        &dir.join("out"),
+        &["--epochs", "2", "--k", "2"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out/run.json")).unwrap()).unwrap();
+    assert_eq!(run["read"]["format"], "ann_data");
+    assert_eq!(run["read"]["normalization"]["applied"], true);
+    let means = std::fs::read_to_string(dir.join("out/means.csv")).unwrap();
+    assert!(means.starts_with("gene,0,6,24\n"), "{means}");
+    assert!(
+        means.contains("\nSYM1,"),
+        "symbols, not Ensembl ids: {means}"
+    );
+}
+
+#[test]
+fn tenx_h5_samples_and_a_filter_that_cannot_be_read() {
+    let mut cmd = bin();
+    cmd.arg("inspect");
+    for n in ["t0h.h5", "t6h.h5", "day1.h5"] {
+        cmd.arg("--input").arg(fixture(n));
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("format: 10x Genomics .h5"), "{out}");
+    assert!(
+        out.contains("time points: 0 (30 cells), 6 (30 cells), 24 (30 cells)"),
+        "{out}"
+    );
+    let o = bin()
+        .args(["inspect", "--input"])
+        .arg(fixture("zstd.h5ad"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("zstd.h5ad: the data are compressed with Zstandard (HDF5 filter 32015)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("adata.write_h5ad(path, compression=\"gzip\")"),
+        "{err}"
+    );
+}

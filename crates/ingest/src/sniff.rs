@@ -24,7 +24,7 @@ pub fn not_a_table(start: &[u8]) -> Option<IngestError> {
     } else if start.starts_with(b"\x89HDF\r\n\x1a\n") {
         (
             "an HDF5 file (an AnnData .h5ad or a 10x .h5 is one)",
-            "Export the cells x genes matrix with its time column to CSV, e.g. in Python: adata.to_df().join(adata.obs[[\"time\"]]).to_csv(\"cells.csv\").",
+            "The page and --input read it as HDF5 (vrnn_ingest::h5), not as a table.",
         )
     } else if start.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
         (

@@ -71,6 +71,8 @@ struct Case {
     text: Option<String>,
     hex: Option<String>,
     repeat: Option<Repeat>,
+    /// A file of the repository (HDF5 fixtures, too large to write as hex), from its root.
+    fixture: Option<String>,
     #[serde(default)]
     options: Options,
     message: Option<String>,
@@ -80,8 +82,12 @@ struct Case {
 }
 
 impl Case {
-    /// The file's bytes, from whichever of `text`, `hex` or `repeat` the case gives.
+    /// The file's bytes, from whichever of `text`, `hex`, `repeat` or `fixture` the case gives.
     fn bytes(&self) -> Vec<u8> {
+        if let Some(f) = &self.fixture {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            return std::fs::read(root.join(f)).expect("fixture");
+        }
         match (&self.text, &self.hex, &self.repeat) {
             (Some(t), None, None) => t.clone().into_bytes(),
             (None, Some(h), None) => (0..h.len())

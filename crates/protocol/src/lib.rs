@@ -8,17 +8,25 @@ use serde::{Deserialize, Serialize};
 
 pub use vrnn_types::{
     defaults, files, time_label, AnalysisTimings, AnalysisView, Backend, ClusterView, Compute,
-    DatasetShape, EnrichedTerm, EnrichmentView, GeneSelection, KChoicePoint, LatentSummary, Preset,
-    SimilarGene, StabilityView, TrainSettings,
+    DatasetShape, EnrichedTerm, EnrichmentView, GeneSelection, InputFormat, KChoicePoint,
+    LatentSummary, Normalization, Normalize, Preset, ReadInfo, SimilarGene, StabilityView,
+    TimeValue, TrainSettings,
 };
 
 /// Page → worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
-    /// Parse the `File` sent alongside this message.
+    /// Read the files sent alongside this message (in the order of `files`): one table, one
+    /// `.h5ad`, or several 10x samples, with a sample sheet among them where there is one.
     Load {
+        /// What the page calls the files together (a file name, or "3 files").
         file_name: String,
-        time_column: Option<String>,
+        /// Each file's path: its name, or its place in a dropped folder
+        /// (`t3h/filtered_feature_bc_matrix/matrix.mtx.gz`).
+        #[serde(default)]
+        files: Vec<String>,
+        #[serde(default)]
+        options: LoadOptions,
     },
     /// Load the built-in simulated data set (the project's default simulation).
     LoadDemo,
@@ -68,6 +76,32 @@ pub enum Request {
     },
 }
 
+/// How to read the data: what the page's `Time column`, `Time values`, `Matrix`, `Gene names`
+/// and `Normalise counts` say (each empty: detected).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LoadOptions {
+    #[serde(default)]
+    pub time_column: Option<String>,
+    /// Label (or sample) → time, typed in the `Time values` table.
+    #[serde(default)]
+    pub time_values: Vec<(String, f64)>,
+    #[serde(default)]
+    pub normalize: Normalize,
+    #[serde(default)]
+    pub matrix: Option<String>,
+    #[serde(default)]
+    pub gene_names: Option<String>,
+}
+
+/// The `.h5ad` choices the page offers once one is read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct H5adChoices {
+    /// `X`, `raw`, `layers/NAME`.
+    pub matrices: Vec<String>,
+    /// `index`, then the var columns of text.
+    pub gene_names: Vec<String>,
+}
+
 fn default_core_threshold() -> f64 {
     vrnn_types::defaults::CORE_THRESHOLD
 }
@@ -108,6 +142,15 @@ pub struct DatasetSummary {
     /// How the file was read: size, rows, seconds, and the worker's memory afterwards.
     #[serde(default)]
     pub read: ReadStats,
+    /// The format, the counts rule, and the time each label stands for.
+    #[serde(default)]
+    pub info: ReadInfo,
+    /// Every column that can be chosen as time (the `.h5ad` obs columns; a table's columns).
+    #[serde(default)]
+    pub time_columns: Vec<String>,
+    /// The `.h5ad`'s matrices and gene-name columns, for `Matrix` and `Gene names`.
+    #[serde(default)]
+    pub h5ad: Option<H5adChoices>,
 }
 
 /// One cell type of a file.
@@ -196,6 +239,9 @@ pub enum Response {
         /// When no time column was found: the columns that could be one.
         #[serde(default)]
         time_candidates: Vec<String>,
+        /// Labels (or samples) that need a time, for the `Time values` table.
+        #[serde(default)]
+        time_values: Vec<TimeValue>,
     },
     /// A gene-set file was read: its sets and distinct genes (how many of them are in the
     /// analysis comes with the enrichment, [`ClusterView::enrichment`]).
@@ -307,7 +353,12 @@ mod tests {
         let msgs = vec![
             Request::Load {
                 file_name: "a.csv".into(),
-                time_column: None,
+                files: vec!["a.csv".into()],
+                options: LoadOptions {
+                    time_values: vec![("6h".into(), 6.0)],
+                    normalize: Normalize::No,
+                    ..LoadOptions::default()
+                },
             },
             Request::Train(TrainSettings {
                 epochs: 3,

@@ -9,41 +9,43 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::MessageEvent;
 
 use crate::state::{fail, listen, CancelFlag, Shared, State};
-use crate::{benchmark, load, run, saved};
+use crate::{benchmark, intake, load, run, saved};
 
 pub fn start() {
     let state: Shared = Rc::new(RefCell::new(State::default()));
     let cancel: CancelFlag = Rc::new(Cell::new(false));
     listen(move |ev: MessageEvent| {
         let data = ev.data();
-        // A request is a JSON string, or [JSON, Blob] when a file travels beside it.
-        let (json, file) = match data.as_string() {
-            Some(s) => (s, None),
+        // A request is a JSON string, or [JSON, Blob, ...] when files travel beside it.
+        let (json, files) = match data.as_string() {
+            Some(s) => (s, Vec::new()),
             None => {
                 let arr: js_sys::Array = data.unchecked_into();
-                (
-                    arr.get(0).as_string().unwrap_or_default(),
-                    arr.get(1).dyn_into::<web_sys::Blob>().ok(),
-                )
+                let blobs = (1..arr.length())
+                    .filter_map(|i| arr.get(i).dyn_into::<web_sys::Blob>().ok())
+                    .collect();
+                (arr.get(0).as_string().unwrap_or_default(), blobs)
             }
         };
         match serde_json::from_str::<Request>(&json) {
-            Ok(request) => handle(&state, &cancel, request, file),
+            Ok(request) => handle(&state, &cancel, request, files),
             Err(e) => fail(format!("internal error: unreadable request ({e})")),
         }
     });
 }
 
-fn handle(state: &Shared, cancel: &CancelFlag, request: Request, file: Option<web_sys::Blob>) {
+fn handle(state: &Shared, cancel: &CancelFlag, request: Request, files: Vec<web_sys::Blob>) {
+    let file = files.first().cloned();
     let (st, cancel) = (state.clone(), cancel.clone());
     match request {
         Request::Cancel => cancel.set(true),
         Request::Load {
             file_name,
-            time_column,
+            files: paths,
+            options,
         } => {
             cancel.set(false);
-            spawn_local(load::load(st, cancel, file, file_name, time_column));
+            spawn_local(intake::load(st, cancel, files, paths, file_name, options));
         }
         Request::LoadDemo => spawn_local(load::demo(st)),
         Request::FilterCellType { cell_type } => load::filter_cell_type(state, cell_type),

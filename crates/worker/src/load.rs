@@ -1,19 +1,17 @@
-//! Data in: a dropped file read in slices, the demo data set, a cell type chosen from the sums
-//! already read, and a dropped session file.
+//! Data in: a read data set installed (files are read in [`crate::intake`]), the demo data set,
+//! and a cell type chosen from the sums already read.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
-use vrnn_engine::ingest::{ingest, Ingest, Tally};
+use vrnn_engine::export;
+use vrnn_engine::ingest::{ingest, Tally};
 use vrnn_engine::simulate::{simulate, SimulationConfig};
-use vrnn_engine::{export, session};
-use vrnn_engine::{Dataset, IngestError, IngestOptions, Session};
-use vrnn_protocol::{CellTypeCount, DatasetSummary, ReadStats, Response};
+use vrnn_engine::{Dataset, IngestOptions};
+use vrnn_protocol::{CellTypeCount, DatasetSummary, H5adChoices, ReadStats, Response};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::saved;
-use crate::state::{now_s, post, yield_to_event_loop, CancelFlag, Data, Shared, State};
+use crate::state::{now_s, post, Data, Shared, State};
 
 /// A data set is in: it replaces the previous one and its results (which stayed until now).
 fn install(st: &mut State, data: Data) {
@@ -43,17 +41,37 @@ pub fn summary(data: &Data) -> DatasetSummary {
             .unwrap_or_default(),
         cell_type: data.cell_type.clone(),
         read: data.read.clone(),
+        info: data.info.clone(),
+        time_columns: data.extras.time_columns.clone(),
+        h5ad: data.extras.h5ad.clone(),
     }
 }
 
-fn loaded(state: &Shared, file_name: String, tally: Tally, dataset: Dataset, mut read: ReadStats) {
+/// What the page offers to choose after a read, beside the data: the columns that can be
+/// time, and an `.h5ad`'s matrices and gene-name columns.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub time_columns: Vec<String>,
+    pub h5ad: Option<H5adChoices>,
+}
+
+pub fn loaded(
+    state: &Shared,
+    file_name: String,
+    tally: Tally,
+    dataset: Dataset,
+    mut read: ReadStats,
+    extras: Extras,
+) {
     read.memory_bytes = wasm_memory_bytes();
     let data = Data {
         dataset: Rc::new(dataset),
+        info: tally.read_info(),
         tally: Some(Rc::new(tally)),
         file_name,
         cell_type: None,
         read,
+        extras,
     };
     install(&mut state.borrow_mut(), data);
 }
@@ -81,12 +99,13 @@ pub async fn demo(state: Shared) {
                 seconds: now_s() - t0,
                 memory_bytes: 0.0,
             };
-            loaded(&state, file_name, tally, d, read)
+            loaded(&state, file_name, tally, d, read, Extras::default())
         }
         Err(message) => post(&Response::LoadFailed {
             file_name,
             message,
             time_candidates: vec![],
+            time_values: vec![],
         }),
     }
 }
@@ -104,20 +123,26 @@ pub fn filter_cell_type(state: &Shared, cell_type: Option<String>) {
             file_name: file_name.clone(),
             message,
             time_candidates: vec![],
+            time_values: vec![],
         })
     };
     if st.running {
         return failed("the cell type can be changed once training has finished".into());
     }
-    let Some(Data {
-        tally: Some(tally),
-        read,
-        ..
-    }) = st.data.as_ref()
+    let Some(
+        old @ Data {
+            tally: Some(tally), ..
+        },
+    ) = st.data.as_ref()
     else {
         return failed("load a file before choosing a cell type".into());
     };
-    let (tally, read) = (tally.clone(), read.clone());
+    let (tally, read, info, extras) = (
+        tally.clone(),
+        old.read.clone(),
+        old.info.clone(),
+        old.extras.clone(),
+    );
     match tally.dataset(cell_type.as_deref()) {
         Ok(d) => install(
             &mut st,
@@ -127,6 +152,8 @@ pub fn filter_cell_type(state: &Shared, cell_type: Option<String>) {
                 file_name,
                 cell_type,
                 read,
+                info,
+                extras,
             },
         ),
         Err(e) => failed(format!(
@@ -151,155 +178,4 @@ pub async fn read_all(blob: &web_sys::Blob) -> Result<Vec<u8>, String> {
         .await
         .map_err(|e| format!("{e:?}"))?;
     Ok(js_sys::Uint8Array::new(&data).to_vec())
-}
-
-/// Bytes read from the file per step: large enough to be fast, small enough that memory stays
-/// bounded however big the file is.
-const CHUNK: f64 = 4.0 * 1024.0 * 1024.0;
-
-/// Why reading a file stopped early.
-enum Stop {
-    Cancelled,
-    /// Another file was dropped meanwhile: this one is abandoned silently.
-    Superseded,
-    Bad(IngestError),
-    Browser(String),
-}
-
-/// Reads the file one slice at a time through `Blob.arrayBuffer()`, pushing each slice into the
-/// streaming reader, so the file is never held whole. Awaiting each slice lets a `Cancel` (or a
-/// newer file) be heard between slices. Reports progress four times a second.
-async fn read_blob(
-    blob: &web_sys::Blob,
-    file_name: &str,
-    opts: IngestOptions,
-    cancel: &Cell<bool>,
-    still_current: &dyn Fn() -> bool,
-) -> Result<(Tally, ReadStats), Stop> {
-    let size = blob.size();
-    let started = now_s();
-    let mut last_report = started;
-    let mut ingest = Ingest::new(opts);
-    let mut buf = Vec::new();
-    let mut pos = 0.0;
-    while pos < size {
-        let end = (pos + CHUNK).min(size);
-        let slice = blob
-            .slice_with_f64_and_f64(pos, end)
-            .map_err(|e| Stop::Browser(format!("{e:?}")))?;
-        let data = JsFuture::from(slice.array_buffer())
-            .await
-            .map_err(|e| Stop::Browser(format!("{e:?}")))?;
-        let bytes = js_sys::Uint8Array::new(&data);
-        buf.resize(bytes.length() as usize, 0);
-        bytes.copy_to(&mut buf);
-        ingest.push(&buf).map_err(Stop::Bad)?;
-        pos = end;
-        let now = now_s();
-        if now - last_report > 0.25 {
-            last_report = now;
-            post(&Response::Reading {
-                file_name: file_name.to_string(),
-                bytes: pos,
-                total: size,
-                rows: ingest.rows(),
-                seconds: now - started,
-            });
-            // A macrotask, so that a queued Cancel is handled before the next slice.
-            yield_to_event_loop().await;
-        }
-        if cancel.get() {
-            return Err(Stop::Cancelled);
-        }
-        if !still_current() {
-            return Err(Stop::Superseded);
-        }
-    }
-    let tally = ingest.finish().map_err(Stop::Bad)?;
-    let read = ReadStats {
-        bytes: size,
-        rows: tally.rows,
-        seconds: now_s() - started,
-        memory_bytes: 0.0,
-    };
-    Ok((tally, read))
-}
-
-/// Reads a dropped file and installs it, or says why not; the previous data set and results
-/// stay until the new one has fully loaded.
-pub async fn load(
-    state: Shared,
-    cancel: CancelFlag,
-    blob: Option<web_sys::Blob>,
-    file_name: String,
-    time_column: Option<String>,
-) {
-    let generation = {
-        let mut st = state.borrow_mut();
-        st.load_generation += 1;
-        st.load_generation
-    };
-    let still_current = || state.borrow().load_generation == generation;
-    let failed = |message: String, time_candidates: Vec<String>| {
-        post(&Response::LoadFailed {
-            file_name: file_name.clone(),
-            message,
-            time_candidates,
-        })
-    };
-    let Some(blob) = blob else {
-        return failed("internal error: no file was sent".into(), vec![]);
-    };
-    // A session file is recognised from its first bytes, whatever its name.
-    let start = match blob.slice_with_f64_and_f64(0.0, session::MAGIC.len() as f64) {
-        Ok(head) => read_all(&head).await.unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
-    if session::is_session(&start) {
-        let opened = read_all(&blob)
-            .await
-            .map_err(|e| format!("the file could not be read: {e}"))
-            .and_then(|bytes| Session::from_bytes(&bytes).map_err(|e| e.to_string()));
-        if !still_current() {
-            return;
-        }
-        return match opened {
-            Ok(s) => saved::show(&state, &file_name, s, None),
-            Err(e) => failed(format!("{file_name}: {e}"), vec![]),
-        };
-    }
-    let opts = IngestOptions {
-        time_column,
-        ..IngestOptions::default()
-    };
-    let result = read_blob(&blob, &file_name, opts, &cancel, &still_current).await;
-    let (tally, read) = match result {
-        Ok(r) => r,
-        Err(Stop::Cancelled) => {
-            return post(&Response::LoadCancelled {
-                file_name: file_name.clone(),
-            })
-        }
-        Err(Stop::Superseded) => return,
-        Err(Stop::Browser(e)) => {
-            return failed(
-                format!("{file_name}: the file could not be read: {e}"),
-                vec![],
-            )
-        }
-        Err(Stop::Bad(e)) => {
-            let candidates = match &e {
-                IngestError::NoTimeColumn { candidates } => candidates.clone(),
-                _ => vec![],
-            };
-            return failed(format!("{file_name}: {e}"), candidates);
-        }
-    };
-    if !still_current() {
-        return;
-    }
-    match tally.dataset(None) {
-        Ok(d) => loaded(&state, file_name, tally, d, read),
-        Err(e) => failed(format!("{file_name}: {e}"), vec![]),
-    }
 }

@@ -7,6 +7,7 @@
 //! - [`state`]: what the worker holds between messages, and posting to the page;
 //! - [`load`]: data in (files read in slices, the demo, cell types, dropped sessions);
 //! - [`run`]: training through the engine's run pipeline, checkpoints, the analysis;
+//! - [`intake`]: the dropped files, recognised and read (tables, 10x samples, `.h5ad`);
 //! - [`saved`]: runs kept in the browser's storage, reopened, and downloaded;
 //! - [`store`]: the browser's IndexedDB.
 
@@ -16,6 +17,8 @@ mod adapter;
 mod benchmark;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;
+#[cfg(target_arch = "wasm32")]
+mod intake;
 #[cfg(target_arch = "wasm32")]
 mod load;
 #[cfg(target_arch = "wasm32")]

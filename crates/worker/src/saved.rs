@@ -114,6 +114,8 @@ pub fn show(state: &Shared, file_name: &str, mut s: Session, id: Option<String>)
         file_name: s.source.name.clone(),
         cell_type: s.source.cell_type.clone(),
         read: Default::default(),
+        info: s.source.read.clone(),
+        extras: Default::default(),
     };
     post(&Response::Loaded(summary(&data)));
     let epochs_total = s.settings.epochs;

@@ -46,6 +46,9 @@ pub struct Data {
     pub file_name: String,
     pub cell_type: Option<String>,
     pub read: ReadStats,
+    /// How it was read (format, counts rule, time labels), kept for a reopened session too.
+    pub info: vrnn_protocol::ReadInfo,
+    pub extras: crate::load::Extras,
 }
 
 /// The current run: its session (everything to show it, save it or go on training), its id in

@@ -124,6 +124,7 @@ fn a_failed_load_keeps_the_previous_run() {
             file_name: "bad.csv".into(),
             message: "bad.csv: no time column".into(),
             time_candidates: vec!["t".into()],
+            time_values: vec![],
         },
     );
     assert_eq!(s.phase.get_untracked(), Phase::Done);

@@ -1,5 +1,6 @@
 //! The page's view, one component per part of the page, top to bottom: the drop zone
-//! ([`drop_zone`]), alerts and the status line ([`status`]), what was read ([`summary`]), the
+//! ([`drop_zone`]), alerts and the status line ([`status`]), what was read ([`summary`]) and
+//! how ([`input`]: `Time values`, `Matrix`, `Gene names`, `Normalise counts`), the
 //! settings with `Train`, `Cancel` and `Resume` ([`settings`]), `Benchmark this machine`
 //! ([`benchmark`]), the loss plot ([`status`]), the
 //! runs kept in the browser ([`saved`]), and the results of a run ([`results`], with the gene
@@ -13,6 +14,7 @@ pub mod benchmark;
 pub mod drop_zone;
 pub mod enrichment;
 pub mod gene_search;
+pub mod input;
 pub mod results;
 pub mod saved;
 pub mod settings;

@@ -20,7 +20,13 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
         .times
         .iter()
         .zip(&s.shape.cells_per_time)
-        .map(|(t, n)| format!("{} ({n} cells)", vrnn_protocol::time_label(*t)))
+        .map(|(t, n)| {
+            format!(
+                "{} ({n} {})",
+                vrnn_protocol::time_label(*t),
+                s.info.format.unit()
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let meta = if s.shape.metadata_columns.is_empty() {
@@ -32,6 +38,13 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
         Some(t) => format!("{} of type {t}", s.shape.n_cells),
         None => s.shape.n_cells.to_string(),
     };
+    let unit = s.info.format.unit();
+    let unit_title = if unit == "samples" {
+        "Samples"
+    } else {
+        "Cells"
+    };
+    let notices = s.info.notices.clone();
     let types = match &s.cell_type_column {
         Some(c) => format!("{} (column {c})", s.cell_types.len()),
         None => "none recognised".to_string(),
@@ -46,19 +59,26 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
         >
             <h2>{s.file_name}</h2>
             <dl>
-                <dt>"Cells"</dt>
+                <dt>"Format"</dt>
+                <dd>{s.info.format.describe()}</dd>
+                <dt>"Values"</dt>
+                <dd>{s.info.normalization.rule.clone()}</dd>
+                <dt>{unit_title}</dt>
                 <dd>{cells}</dd>
                 <dt>"Cell types"</dt>
                 <dd>{types}</dd>
                 <dt>"Genes"</dt>
                 <dd>{s.shape.n_genes}</dd>
-                <dt>"Time column"</dt>
+                <dt>"Times from"</dt>
                 <dd>{s.shape.time_column}</dd>
                 <dt>"Time points"</dt>
                 <dd>{times}</dd>
                 <dt>"Metadata columns"</dt>
                 <dd>{meta}</dd>
             </dl>
+            <ul class="notices">
+                {notices.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+            </ul>
         </section>
     }
 }

@@ -342,6 +342,11 @@ pub struct Timings {
     pub threads: usize,
 }
 
+/// A read of which nothing was recorded (a session from before `read` existed).
+fn unknown(r: &vrnn_types::ReadInfo) -> bool {
+    *r == vrnn_types::ReadInfo::default()
+}
+
 /// One thread: what a missing `threads` reads as (runs from before it was recorded).
 pub(crate) fn one() -> usize {
     1
@@ -352,8 +357,9 @@ pub(crate) fn one() -> usize {
 pub struct RunInfo {
     pub input: String,
     /// How the input was read: its format, whether counts were normalised and by which
-    /// rule, and the time each label stood for.
-    #[serde(default)]
+    /// rule, and the time each label stood for (absent for a session saved before it was
+    /// recorded).
+    #[serde(default, skip_serializing_if = "unknown")]
     pub read: vrnn_types::ReadInfo,
     pub preset: String,
     pub backend: Backend,

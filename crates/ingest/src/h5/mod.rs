@@ -18,7 +18,9 @@ use std::sync::Arc;
 use hdf5_reader::{Datatype, FilterRegistry, OpenOptions, SliceInfo, SliceInfoElem};
 
 pub use anndata::{describe, read_h5ad, H5adSummary};
-pub use hdf5_reader::{BytesStorage, FileStorage, Hdf5File, RangeRequestStorage, Storage};
+pub use hdf5_reader::{
+    error, BlockCacheStorage, BytesStorage, FileStorage, Hdf5File, RangeRequestStorage, Storage,
+};
 pub use tenx::{read_tenx_h5, tenx_sample};
 
 use crate::error::IngestError;
