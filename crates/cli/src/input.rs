@@ -246,7 +246,7 @@ fn read_hdf5(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Tally, String> 
         files.push((shown, f, kind));
     }
     match &files[..] {
-        [(name, f, H5Kind::AnnData)] => h5::read_h5ad(name, f, opts, bytes)
+        [(name, f, H5Kind::AnnData)] => h5::read_h5ad(name, f, opts, bytes, &mut |_| {})
             .map_err(|e| match e {
                 IngestError::File { .. } | IngestError::UnmappedObsTimes { .. } | IngestError::UnsupportedFilter { .. } => e.to_string(),
                 e => format!("{name}: {e}"),
@@ -259,7 +259,7 @@ fn read_hdf5(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Tally, String> 
                     (name.clone(), mex::sample_name(stem), f)
                 })
                 .collect();
-            h5::read_tenx_h5(&inputs, opts, bytes).map_err(|e| e.to_string())
+            h5::read_tenx_h5(&inputs, opts, bytes, &mut |_| {}).map_err(|e| e.to_string())
         }
         _ => Err(format!(
             "--input is given {} times, but an AnnData .h5ad is read on its own; only 10x Genomics samples can be read together",

@@ -22,7 +22,7 @@ fn open(name: &str) -> Hdf5File {
 fn h5ad(name: &str, opts: &IngestOptions) -> Result<vrnn_ingest::Tally, IngestError> {
     let f = open(name);
     assert_eq!(h5::kind(name, &f).unwrap(), H5Kind::AnnData);
-    h5::read_h5ad(name, &f, opts, 0)
+    h5::read_h5ad(name, &f, opts, 0, &mut |_| {})
 }
 
 fn csv(opts: &IngestOptions) -> Dataset {
@@ -153,7 +153,7 @@ fn tenx_h5_samples_one_per_time_point() {
             )
         })
         .collect();
-    let t = h5::read_tenx_h5(&inputs, &IngestOptions::default(), 0).unwrap();
+    let t = h5::read_tenx_h5(&inputs, &IngestOptions::default(), 0, &mut |_| {}).unwrap();
     assert_eq!(t.format, InputFormat::TenxH5);
     assert!(t.normalization.applied);
     close(&t.dataset(None).unwrap(), &csv(&IngestOptions::default()));
@@ -192,7 +192,9 @@ fn truncated_and_bit_flipped_files_never_panic() {
         // A panic fails the test: every damage must come back as an error.
         let storage = h5::BytesStorage::new(b);
         match h5::open("x.h5ad", Arc::new(storage)) {
-            Ok(f) => h5::read_h5ad("x.h5ad", &f, &IngestOptions::default(), 0).map(|_| ()),
+            Ok(f) => {
+                h5::read_h5ad("x.h5ad", &f, &IngestOptions::default(), 0, &mut |_| {}).map(|_| ())
+            }
             Err(e) => Err(e),
         }
     };

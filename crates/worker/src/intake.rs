@@ -385,7 +385,7 @@ async fn read_mex(
             features,
             barcodes,
         });
-        matrices.push(*m);
+        matrices.push(m);
     }
     let plan = mex::plan(&samples, opts)?;
     let reader = RefCell::new(MexReader::new(plan, opts));
@@ -457,10 +457,32 @@ fn read_hdf5(files: &[&Dropped], opts: &IngestOptions) -> Result<(Tally, Extras)
         opened.push((f.path.clone(), h, kind));
     }
     let bytes: u64 = files.iter().map(|f| f.blob.size() as u64).sum();
+    let name = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The read blocks this worker (FileReaderSync), so progress is posted from inside it, four
+    // times a second; a Cancel is heard only once it is done.
+    let started = now_s();
+    let mut last = started;
+    let mut progress = |fraction: f64| {
+        let now = now_s();
+        if now - last > 0.25 {
+            last = now;
+            post(&Response::Reading {
+                file_name: name.clone(),
+                bytes: fraction * bytes as f64,
+                total: bytes as f64,
+                rows: 0,
+                seconds: now - started,
+            });
+        }
+    };
     let result = match &opened[..] {
         [(name, h, H5Kind::AnnData)] => {
             let summary = h5::describe(name, h)?;
-            let tally = h5::read_h5ad(name, h, opts, bytes)?;
+            let tally = h5::read_h5ad(name, h, opts, bytes, &mut progress)?;
             Ok((
                 tally,
                 Extras {
@@ -480,7 +502,10 @@ fn read_hdf5(files: &[&Dropped], opts: &IngestOptions) -> Result<(Tally, Extras)
                     (name.clone(), mex::sample_name(stem), h)
                 })
                 .collect();
-            Ok((h5::read_tenx_h5(&inputs, opts, bytes)?, Extras::default()))
+            Ok((
+                h5::read_tenx_h5(&inputs, opts, bytes, &mut progress)?,
+                Extras::default(),
+            ))
         }
         _ => Err(Stop::Bad(IngestError::File {
             file: files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),

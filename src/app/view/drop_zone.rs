@@ -135,7 +135,7 @@ pub fn DropZone(state: AppState, commands: Commands) -> impl IntoView {
             <label class="file-label" for="data-files">"Data files"</label>
             <input id="data-files" type="file" multiple accept=accept on:change=on_pick />
             <label class="file-label" for="data-folders">"Data folders"</label>
-            <input id="data-folders" type="file" multiple webkitdirectory on:change=on_pick />
+            <input id="data-folders" type="file" multiple prop:webkitdirectory=true on:change=on_pick />
             <p class="demo">
                 "No data at hand? "
                 <button type="button" class="secondary" on:click=move |_| commands.load_demo()

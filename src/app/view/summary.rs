@@ -69,7 +69,7 @@ fn Summary(s: DatasetSummary) -> impl IntoView {
                 <dd>{types}</dd>
                 <dt>"Genes"</dt>
                 <dd>{s.shape.n_genes}</dd>
-                <dt>"Times from"</dt>
+                <dt>"Time column"</dt>
                 <dd>{s.shape.time_column}</dd>
                 <dt>"Time points"</dt>
                 <dd>{times}</dd>

@@ -234,12 +234,14 @@ fn all_times(levels: &[(String, usize)], given: &[(String, f64)]) -> bool {
         })
 }
 
-/// Reads an `.h5ad` into a tally of every cell type.
+/// Reads an `.h5ad` into a tally of every cell type; `progress` hears the share of the matrix
+/// read after each window.
 pub fn read_h5ad(
     file: &str,
     h5: &Hdf5File,
     opts: &IngestOptions,
     bytes: u64,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<Tally, IngestError> {
     let summary = describe(file, h5)?;
     let matrix = opts.matrix.clone().unwrap_or_else(|| "X".into());
@@ -374,7 +376,7 @@ pub fn read_h5ad(
         });
         Some((g, t))
     };
-    reader.read_all(&mut tally, &cell_of, &mut skipped, file)?;
+    reader.read_all(&mut tally, &cell_of, &mut skipped, file, progress)?;
     let mut notices = Vec::new();
     if skipped > 0 {
         notices.push(format!(
@@ -523,6 +525,7 @@ impl Matrix {
         cell_of: &dyn Fn(usize) -> Option<(String, f64)>,
         skipped: &mut u64,
         file: &str,
+        progress: &mut dyn FnMut(f64),
     ) -> Result<(), IngestError> {
         let normalise = tally.normalization.applied;
         match self {
@@ -541,6 +544,7 @@ impl Matrix {
                         tally.add_cell(&group, time, total, entries);
                         Ok(())
                     })?;
+                    progress(reader.fraction());
                 }
             }
             Matrix::Columns {
@@ -566,6 +570,7 @@ impl Matrix {
                         }
                     }
                     start = end;
+                    progress(0.5 * start as f64 / nnz.max(1) as f64);
                 }
                 let places: Vec<Option<(usize, usize)>> = (0..*rows as usize)
                     .map(|i| cell_of(i).map(|(g, t)| tally.place(&g, t)))
@@ -593,6 +598,8 @@ impl Matrix {
                         tally.add(*place, gene, x);
                     }
                     start = end;
+                    let done = start as f64 / nnz.max(1) as f64;
+                    progress(if normalise { 0.5 + 0.5 * done } else { done });
                 }
             }
         }

@@ -90,6 +90,11 @@ impl CellReader {
         self.rows
     }
 
+    /// The share of cells read so far.
+    pub fn fraction(&self) -> f64 {
+        self.next as f64 / self.rows.max(1) as f64
+    }
+
     /// Whether the stored values are whole numbers: integer-typed, or (for float storage) every
     /// value of the first window.
     pub fn looks_like_counts(&self) -> Result<bool, IngestError> {

@@ -81,6 +81,7 @@ pub fn read_tenx_h5(
     inputs: &[(String, String, &Hdf5File)],
     opts: &IngestOptions,
     bytes: u64,
+    progress: &mut dyn FnMut(f64),
 ) -> Result<Tally, IngestError> {
     let mut samples = Vec::new();
     let mut groups = Vec::new();
@@ -130,6 +131,7 @@ pub fn read_tenx_h5(
                 t.add_cell(group, time, total, &cell);
                 Ok(())
             })?;
+            progress((s as f64 + reader.fraction()) / inputs.len() as f64);
         }
     }
     let Some(tally) = tally else {
