@@ -3,7 +3,20 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
 use common::{bin, run_cli, scratch};
+
+/// `vrnn-clustering SUBCOMMAND --input I1 --input I2 ... EXTRA...`.
+fn cli(subcommand: &str, inputs: &[PathBuf], extra: &[&str]) -> Output {
+    let mut cmd = bin();
+    cmd.arg(subcommand);
+    for i in inputs {
+        cmd.arg("--input").arg(i);
+    }
+    cmd.args(extra).output().unwrap()
+}
 
 /// A bulk genes × samples table: 40 genes, 3 replicates at 0, 6 and 24 h.
 fn bulk_table() -> String {
@@ -32,11 +45,7 @@ fn a_bulk_table_is_recognised_and_trains() {
     let dir = scratch("bulk");
     let input = dir.join("bulk.tsv");
     std::fs::write(&input, bulk_table().replace(',', "\t")).unwrap();
-    let o = bin()
-        .args(["inspect", "--input"])
-        .arg(&input)
-        .output()
-        .unwrap();
+    let o = cli("inspect", std::slice::from_ref(&input), &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("format: bulk genes x samples table"), "{out}");
@@ -62,13 +71,7 @@ fn a_sample_sheet_that_leaves_out_a_column_is_refused() {
     std::fs::write(&input, bulk_table()).unwrap();
     let sheet = dir.join("samples.csv");
     std::fs::write(&sheet, "sample,time\n0h_rep1,0\n0h_rep2,0\n").unwrap();
-    let o = bin()
-        .args(["inspect", "--input"])
-        .arg(&input)
-        .arg("--samples")
-        .arg(&sheet)
-        .output()
-        .unwrap();
+    let o = cli("inspect", &[input], &["--samples", sheet.to_str().unwrap()]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -78,11 +81,11 @@ fn a_sample_sheet_that_leaves_out_a_column_is_refused() {
 }
 
 /// A 10x sample folder (`NAME/filtered_feature_bc_matrix/`) with gzip files, 60 genes.
-fn tenx_folder(root: &std::path::Path, name: &str, shift: usize) -> std::path::PathBuf {
+fn tenx_folder(root: &Path, name: &str, shift: usize) -> PathBuf {
     use std::io::Write;
     let dir = root.join(name).join("filtered_feature_bc_matrix");
     std::fs::create_dir_all(&dir).unwrap();
-    let gz = |path: std::path::PathBuf, text: String| {
+    let gz = |path: PathBuf, text: String| {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(text.as_bytes()).unwrap();
         std::fs::write(path, e.finish().unwrap()).unwrap();
@@ -120,12 +123,7 @@ fn tenx_folders_one_per_time_point() {
         .iter()
         .map(|(n, s)| tenx_folder(&dir, n, *s))
         .collect();
-    let mut cmd = bin();
-    cmd.arg("inspect");
-    for i in &inputs {
-        cmd.arg("--input").arg(i);
-    }
-    let o = cmd.output().unwrap();
+    let o = cli("inspect", &inputs, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("format: 10x Genomics MatrixMarket"), "{out}");
@@ -143,17 +141,21 @@ fn tenx_folders_one_per_time_point() {
         "{out}"
     );
 
-    let mut cmd = bin();
-    cmd.arg("run");
-    for i in &inputs {
-        cmd.arg("--input").arg(i);
-    }
-    let o = cmd
-        .arg("--out")
-        .arg(dir.join("out"))
-        .args(["--epochs", "2", "--k", "2", "--normalize", "no"])
-        .output()
-        .unwrap();
+    let out_dir = dir.join("out");
+    let o = cli(
+        "run",
+        &inputs,
+        &[
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--epochs",
+            "2",
+            "--k",
+            "2",
+            "--normalize",
+            "no",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let run: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("out/run.json")).unwrap()).unwrap();
@@ -166,13 +168,7 @@ fn several_inputs_must_be_tenx_samples() {
     let dir = scratch("several");
     let a = dir.join("a.csv");
     std::fs::write(&a, bulk_table()).unwrap();
-    let o = bin()
-        .args(["inspect", "--input"])
-        .arg(&a)
-        .arg("--input")
-        .arg(&a)
-        .output()
-        .unwrap();
+    let o = cli("inspect", &[a.clone(), a], &[]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -181,20 +177,19 @@ fn several_inputs_must_be_tenx_samples() {
     );
 }
 
-fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../ingest/tests/fixtures/h5")
         .join(name)
 }
 
 #[test]
 fn an_h5ad_with_its_matrix_and_gene_names() {
-    let o = bin()
-        .args(["inspect", "--input"])
-        .arg(fixture("layers.h5ad"))
-        .args(["--matrix", "layers/counts", "--gene-names", "index"])
-        .output()
-        .unwrap();
+    let o = cli(
+        "inspect",
+        &[fixture("layers.h5ad")],
+        &["--matrix", "layers/counts", "--gene-names", "index"],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("format: AnnData .h5ad"), "{out}");
@@ -235,12 +230,8 @@ fn an_h5ad_with_its_matrix_and_gene_names() {
 
 #[test]
 fn tenx_h5_samples_and_a_filter_that_cannot_be_read() {
-    let mut cmd = bin();
-    cmd.arg("inspect");
-    for n in ["t0h.h5", "t6h.h5", "day1.h5"] {
-        cmd.arg("--input").arg(fixture(n));
-    }
-    let o = cmd.output().unwrap();
+    let inputs: Vec<PathBuf> = ["t0h.h5", "t6h.h5", "day1.h5"].map(fixture).into();
+    let o = cli("inspect", &inputs, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("format: 10x Genomics .h5"), "{out}");
@@ -248,11 +239,7 @@ fn tenx_h5_samples_and_a_filter_that_cannot_be_read() {
         out.contains("time points: 0 (30 cells), 6 (30 cells), 24 (30 cells)"),
         "{out}"
     );
-    let o = bin()
-        .args(["inspect", "--input"])
-        .arg(fixture("zstd.h5ad"))
-        .output()
-        .unwrap();
+    let o = cli("inspect", &[fixture("zstd.h5ad")], &[]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

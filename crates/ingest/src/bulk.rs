@@ -129,11 +129,7 @@ impl Bulk {
         bytes: &[u8],
         ends: &[usize],
     ) -> Result<(), IngestError> {
-        let at = |c: usize| Location {
-            line,
-            column: Some(c + 1),
-            header: Some(layout.headers[c].clone()),
-        };
+        let at = |c: usize| Location::field(line, c, &layout.headers);
         let name = text(field(bytes, ends, layout.gene));
         if name.is_empty() || self.index.contains_key(&name) {
             // The first row of a gene counts; later ones are named in a notice.
@@ -416,11 +412,7 @@ fn samples(
     }
     if let Some(c) = first_unmapped {
         return Err(IngestError::UnmappedTimes {
-            at: Location {
-                line: 1,
-                column: Some(c + 1),
-                header: Some(layout.headers[c].clone()),
-            },
+            at: Location::field(1, c, &layout.headers),
             labels: unmapped.into_iter().take(20).collect(),
         });
     }

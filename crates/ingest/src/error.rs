@@ -13,6 +13,17 @@ pub struct Location {
     pub header: Option<String>,
 }
 
+impl Location {
+    /// A field of a table: its line, its (0-based) column `c` and that column's header.
+    pub(crate) fn field(line: u64, c: usize, headers: &[String]) -> Location {
+        Location {
+            line,
+            column: Some(c + 1),
+            header: headers.get(c).cloned(),
+        }
+    }
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}", self.line)?;

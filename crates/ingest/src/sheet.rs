@@ -162,11 +162,7 @@ impl SampleSheet {
         let mut rows = Vec::new();
         let mut seen: HashMap<String, u64> = HashMap::new();
         for (line, fields) in &recs[1..] {
-            let at = |c: usize| Location {
-                line: *line,
-                column: Some(c + 1),
-                header: header.get(c).cloned(),
-            };
+            let at = |c: usize| Location::field(*line, c, header);
             let get = |c: usize| fields.get(c).cloned().unwrap_or_default();
             let s = get(sample);
             if s.is_empty() {

@@ -437,11 +437,7 @@ impl Cells {
         bytes: &[u8],
         ends: &[usize],
     ) -> Result<(), IngestError> {
-        let at = |c: usize| Location {
-            line,
-            column: Some(c + 1),
-            header: Some(layout.headers[c].clone()),
-        };
+        let at = |c: usize| Location::field(line, c, &layout.headers);
         let tv = field(bytes, ends, layout.time);
         let t = match self.times.time(tv) {
             Some(t) => t,

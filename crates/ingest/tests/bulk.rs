@@ -2,9 +2,10 @@
 //! the part of cells, counts per million. Each case is checked against the same data written
 //! as a cells × genes table (one row per sample), which the reader already gets right.
 
-use vrnn_ingest::{
-    ingest, Dataset, IngestError, IngestOptions, InputFormat, Normalize, SampleSheet, Tally,
-};
+mod common;
+
+use common::same;
+use vrnn_ingest::{ingest, IngestError, IngestOptions, InputFormat, Normalize, SampleSheet, Tally};
 
 fn read(table: &str, opts: &IngestOptions) -> Result<Tally, IngestError> {
     ingest(table.as_bytes(), opts)
@@ -47,21 +48,6 @@ fn pair(genes: usize, integer: bool) -> (String, String) {
         cells.push('\n');
     }
     (bulk, cells)
-}
-
-fn close(a: &[f32], b: &[f32]) {
-    assert_eq!(a.len(), b.len());
-    for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{x} vs {y}");
-    }
-}
-
-fn same(a: &Dataset, b: &Dataset) {
-    assert_eq!(a.times, b.times);
-    assert_eq!(a.genes, b.genes);
-    assert_eq!(a.cells_per_time, b.cells_per_time);
-    close(&a.means, &b.means);
-    close(&a.std_errors, &b.std_errors);
 }
 
 #[test]

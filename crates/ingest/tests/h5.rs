@@ -2,6 +2,8 @@
 //! as a cells × genes CSV: the per-time means agree to 1e-5. The fixtures are written by
 //! tests/fixtures/make_h5.py (anndata, h5py, scipy) and committed.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -30,18 +32,6 @@ fn csv(opts: &IngestOptions) -> Dataset {
     ingest(&text[..], opts).unwrap().dataset(None).unwrap()
 }
 
-fn close(a: &Dataset, b: &Dataset) {
-    assert_eq!(a.times, b.times);
-    assert_eq!(a.cells_per_time, b.cells_per_time);
-    assert_eq!(a.genes, b.genes);
-    for (x, y) in a.means.iter().zip(&b.means) {
-        assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{x} vs {y}");
-    }
-    for (x, y) in a.std_errors.iter().zip(&b.std_errors) {
-        assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{x} vs {y}");
-    }
-}
-
 #[test]
 fn every_layout_equals_the_csv() {
     for normalize in [Normalize::Auto, Normalize::No] {
@@ -58,7 +48,7 @@ fn every_layout_equals_the_csv() {
                 normalize == Normalize::Auto,
                 "{name}"
             );
-            close(&t.dataset(None).unwrap(), &expect);
+            common::same(&t.dataset(None).unwrap(), &expect);
         }
     }
 }
@@ -106,7 +96,7 @@ fn a_layer_or_raw_instead_of_x() {
             matrix: Some(m.into()),
             ..IngestOptions::default()
         };
-        close(
+        common::same(
             &h5ad("layers.h5ad", &opts).unwrap().dataset(None).unwrap(),
             &expect,
         );
@@ -114,7 +104,7 @@ fn a_layer_or_raw_instead_of_x() {
     // X itself is log-normalised values: used as they are, equal to normalising the counts.
     let x = h5ad("layers.h5ad", &IngestOptions::default()).unwrap();
     assert!(!x.normalization.applied);
-    close(&x.dataset(None).unwrap(), &expect);
+    common::same(&x.dataset(None).unwrap(), &expect);
     let f = open("layers.h5ad");
     let s = h5::describe("layers.h5ad", &f).unwrap();
     assert_eq!(s.matrices, vec!["X", "raw", "layers/counts"]);
@@ -156,7 +146,7 @@ fn tenx_h5_samples_one_per_time_point() {
     let t = h5::read_tenx_h5(&inputs, &IngestOptions::default(), 0, &mut |_| {}).unwrap();
     assert_eq!(t.format, InputFormat::TenxH5);
     assert!(t.normalization.applied);
-    close(&t.dataset(None).unwrap(), &csv(&IngestOptions::default()));
+    common::same(&t.dataset(None).unwrap(), &csv(&IngestOptions::default()));
 }
 
 #[test]

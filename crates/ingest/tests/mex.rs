@@ -1,6 +1,8 @@
 //! 10x MatrixMarket samples, one per time point, against the same cells written as a cells ×
 //! genes CSV: the per-time means agree to 1e-5, whole and pushed in small (gzip) chunks.
 
+mod common;
+
 use vrnn_ingest::mex::{count_barcodes, plan, read_mex, sample_name, Features, MexReader, Sample};
 use vrnn_ingest::{ingest, IngestError, IngestOptions, InputFormat, Normalize, SampleSheet};
 
@@ -75,13 +77,6 @@ fn read(f: &Fixture, opts: &IngestOptions) -> Result<vrnn_ingest::Tally, IngestE
     read_mex(inputs, opts)
 }
 
-fn close(a: &[f32], b: &[f32]) {
-    assert_eq!(a.len(), b.len());
-    for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()), "{x} vs {y}");
-    }
-}
-
 #[test]
 fn samples_per_time_equal_the_cells_table() {
     for normalize in [Normalize::No, Normalize::Yes] {
@@ -109,8 +104,7 @@ fn samples_per_time_equal_the_cells_table() {
             .unwrap()
             .dataset(None)
             .unwrap();
-        close(&d.means, &c.means);
-        close(&d.std_errors, &c.std_errors);
+        common::same(&d, &c);
     }
 }
 
