@@ -17,7 +17,7 @@ async function main() {
       await page.goto(`${server.url}?backend=cpu`);
       await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
       const t0 = Date.now();
-      await page.locator('#csv-file').setInputFiles(file);
+      await page.locator('#data-files').setInputFiles(file);
       await page.getByRole('status').filter({ hasText: /^Loaded/ }).waitFor({ timeout: 1_800_000 });
       const seconds = (Date.now() - t0) / 1000;
       const mb = fs.statSync(file).size / 1e6;

@@ -29,7 +29,7 @@ async function main() {
     await page.reload();
     await status.filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
     const t0 = Date.now();
-    await page.locator('#csv-file').setInputFiles({ name: 'run.vrnn', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.locator('#data-files').setInputFiles({ name: 'run.vrnn', mimeType: 'application/octet-stream', buffer: bytes });
     await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 120_000 });
     // Plots are drawn by effects after the status changes: wait for the UMAP's points.
     await page.waitForFunction((n) => {

@@ -40,7 +40,7 @@ async function main() {
       const page = await context.newPage();
       const t0 = Date.now();
       await page.goto(server.url);
-      await page.locator('#csv-file').waitFor({ state: 'attached', timeout: 60_000 });
+      await page.locator('#data-files').waitFor({ state: 'attached', timeout: 60_000 });
       const interactive = Date.now() - t0;
       await page.getByRole('status').filter({ hasText: 'Ready' }).waitFor({ timeout: 60_000 });
       const ready = Date.now() - t0;
