@@ -17,7 +17,7 @@ use crate::label::{common_scale, parse_sample_names, Reading};
 use crate::layout::{field, looks_like_time_name, mostly_text, Row};
 use crate::limits::MAX_TIME_POINTS;
 use crate::tally::{Group, Tally};
-use crate::value::{is_missing, parse_number, text};
+use crate::value::{finite, text};
 use crate::IngestOptions;
 
 /// featureCounts' annotation columns, numeric but not samples.
@@ -141,21 +141,11 @@ impl Bulk {
         let start = self.values.len();
         for &c in &layout.samples {
             let v = field(bytes, ends, c);
-            let x = match parse_number(v) {
-                Some(x) if x.is_finite() => x,
-                Some(_) => {
-                    return Err(IngestError::Infinite {
-                        at: at(c),
-                        value: shown(v),
-                    })
-                }
-                None if is_missing(v) => f64::NAN,
-                None => {
+            let x = match finite(v, || at(c)) {
+                Ok(x) => x.unwrap_or(f64::NAN),
+                Err(e) => {
                     self.values.truncate(start);
-                    return Err(IngestError::NotANumber {
-                        at: at(c),
-                        value: shown(v),
-                    });
+                    return Err(e);
                 }
             };
             if !x.is_nan() && !counts::is_count(x) {

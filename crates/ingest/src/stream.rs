@@ -20,7 +20,7 @@ use crate::limits::{MAX_CELL_TYPES, MAX_ROW_BYTES};
 use crate::sniff::{detect_delimiter, is_gzip, not_a_table, PEEK};
 use crate::tally::{Group, Tally};
 use crate::times::TimeMap;
-use crate::value::{is_missing, parse_number, text};
+use crate::value::{finite, is_missing, parse_number, text};
 use crate::IngestOptions;
 use vrnn_types::{InputFormat, Normalization};
 
@@ -509,28 +509,13 @@ impl Cells {
         let mut total = 0.0;
         for &c in &layout.genes {
             let v = field(bytes, ends, c);
-            let x = match parse_number(v) {
-                Some(x) if x.is_finite() && x >= 0.0 => x,
-                Some(x) if x.is_finite() => {
-                    return Err(IngestError::NegativeCount {
-                        at: at(c),
-                        value: shown(v),
-                    })
-                }
-                Some(_) => {
-                    return Err(IngestError::Infinite {
-                        at: at(c),
-                        value: shown(v),
-                    })
-                }
-                None if is_missing(v) => f64::NAN,
-                None => {
-                    return Err(IngestError::NotANumber {
-                        at: at(c),
-                        value: shown(v),
-                    })
-                }
-            };
+            let x = finite(v, || at(c))?.unwrap_or(f64::NAN);
+            if x < 0.0 {
+                return Err(IngestError::NegativeCount {
+                    at: at(c),
+                    value: shown(v),
+                });
+            }
             if !x.is_nan() {
                 total += x;
             }

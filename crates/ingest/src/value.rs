@@ -1,6 +1,8 @@
 //! Fields as numbers. Most of a count matrix is small integers (mostly `0`), so those take a
 //! fast path; everything else goes to the standard library's correctly rounded parser.
 
+use crate::error::{shown, IngestError, Location};
+
 /// The spellings of a missing value. They are skipped: a gene's mean at a time is taken over
 /// the cells that have a value (README, "Input").
 pub(crate) fn is_missing(s: &[u8]) -> bool {
@@ -44,6 +46,26 @@ fn plain_decimal(s: &[u8]) -> Option<f64> {
         return None;
     }
     Some(m as f64 / POW10[frac.unwrap_or(0)])
+}
+
+/// A field as a finite number, `None` when missing, or the error that names it (`at` says
+/// where). The readers of bulk tables and of counts use it; the cells reader keeps its own
+/// loop, which counts zeros without parsing them.
+pub(crate) fn finite(v: &[u8], at: impl Fn() -> Location) -> Result<Option<f64>, IngestError> {
+    match parse_number(v) {
+        Some(x) if x.is_finite() => Ok(Some(x)),
+        // `NaN` is one of the spellings of a missing value.
+        Some(x) if x.is_nan() => Ok(None),
+        Some(_) => Err(IngestError::Infinite {
+            at: at(),
+            value: shown(v),
+        }),
+        None if is_missing(v) => Ok(None),
+        None => Err(IngestError::NotANumber {
+            at: at(),
+            value: shown(v),
+        }),
+    }
 }
 
 /// A field as text: lossy UTF-8, trimmed.
