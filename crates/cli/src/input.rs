@@ -247,6 +247,7 @@ fn read_hdf5(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Tally, String> 
     }
     match &files[..] {
         [(name, f, H5Kind::AnnData)] => h5::read_h5ad(name, f, opts, bytes, &mut |_| {})
+            .map(|(tally, _)| tally)
             .map_err(|e| match e {
                 IngestError::File { .. } | IngestError::UnmappedObsTimes { .. } | IngestError::UnsupportedFilter { .. } => e.to_string(),
                 e => format!("{name}: {e}"),

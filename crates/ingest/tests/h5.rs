@@ -24,7 +24,7 @@ fn open(name: &str) -> Hdf5File {
 fn h5ad(name: &str, opts: &IngestOptions) -> Result<vrnn_ingest::Tally, IngestError> {
     let f = open(name);
     assert_eq!(h5::kind(name, &f).unwrap(), H5Kind::AnnData);
-    h5::read_h5ad(name, &f, opts, 0, &mut |_| {})
+    h5::read_h5ad(name, &f, opts, 0, &mut |_| {}).map(|(t, _)| t)
 }
 
 fn csv(opts: &IngestOptions) -> Dataset {
@@ -107,6 +107,9 @@ fn a_layer_or_raw_instead_of_x() {
     common::same(&x.dataset(None).unwrap(), &expect);
     let f = open("layers.h5ad");
     let s = h5::describe("layers.h5ad", &f).unwrap();
+    let (_, read) =
+        h5::read_h5ad("layers.h5ad", &f, &IngestOptions::default(), 0, &mut |_| {}).unwrap();
+    assert_eq!(read, s, "the summary read with the data is describe's");
     assert_eq!(s.matrices, vec!["X", "raw", "layers/counts"]);
     assert!(s.obs_columns.contains(&"time".to_string()));
     assert_eq!(s.gene_name_columns, vec!["index", "feature_name"]);

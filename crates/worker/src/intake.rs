@@ -481,8 +481,7 @@ fn read_hdf5(files: &[&Dropped], opts: &IngestOptions) -> Result<(Tally, Extras)
     };
     let result = match &opened[..] {
         [(name, h, H5Kind::AnnData)] => {
-            let summary = h5::describe(name, h)?;
-            let tally = h5::read_h5ad(name, h, opts, bytes, &mut progress)?;
+            let (tally, summary) = h5::read_h5ad(name, h, opts, bytes, &mut progress)?;
             Ok((
                 tally,
                 Extras {

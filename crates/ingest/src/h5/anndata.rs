@@ -234,15 +234,15 @@ fn all_times(levels: &[(String, usize)], given: &[(String, f64)]) -> bool {
         })
 }
 
-/// Reads an `.h5ad` into a tally of every cell type; `progress` hears the share of the matrix
-/// read after each window.
+/// Reads an `.h5ad` into a tally of every cell type, with the file's summary (read once, for
+/// the page's selects too); `progress` hears the share of the matrix read after each window.
 pub fn read_h5ad(
     file: &str,
     h5: &Hdf5File,
     opts: &IngestOptions,
     bytes: u64,
     progress: &mut dyn FnMut(f64),
-) -> Result<Tally, IngestError> {
+) -> Result<(Tally, H5adSummary), IngestError> {
     let summary = describe(file, h5)?;
     let matrix = opts.matrix.clone().unwrap_or_else(|| "X".into());
     let (x_path, var_group) = match matrix.as_str() {
@@ -383,7 +383,7 @@ pub fn read_h5ad(
             "{skipped} cells without a value in obs column \"{time_name}\" were left out"
         ));
     }
-    Ok(tally.finish(Read {
+    let tally = tally.finish(Read {
         format: InputFormat::AnnData,
         time_source: format!("obs column {time_name}"),
         group_source: type_name,
@@ -394,7 +394,8 @@ pub fn read_h5ad(
             .collect::<Vec<TimeValue>>(),
         notices,
         bytes,
-    }))
+    });
+    Ok((tally, summary))
 }
 
 /// Symbols when the index holds Ensembl ids and a symbols column exists.

@@ -56,14 +56,10 @@ pub fn open(file: &str, storage: Arc<dyn Storage>) -> Result<Hdf5File, IngestErr
 /// AnnData or 10x, from the file's top-level names.
 pub fn kind(file: &str, h5: &Hdf5File) -> Result<H5Kind, IngestError> {
     let root = h5.root_group().map_err(|e| error(file, e))?;
-    let (groups, _) = root.member_names().map_err(|e| error(file, e))?;
+    let (groups, datasets) = root.member_names().map_err(|e| error(file, e))?;
     let has = |n: &str| groups.iter().any(|g| g == n);
-    if has("obs")
-        && (has("X")
-            || root
-                .member_names()
-                .is_ok_and(|(_, d)| d.iter().any(|d| d == "X")))
-    {
+    // `X` is a group when sparse, a dataset when dense.
+    if has("obs") && (has("X") || datasets.iter().any(|d| d == "X")) {
         return Ok(H5Kind::AnnData);
     }
     if has("matrix") || groups.iter().any(|g| tenx::is_genome_group(h5, g)) {
