@@ -2,7 +2,7 @@
 # The evaluation of issue 4: ARI and NMI of both presets and the classical baselines against
 # the planted modules of the project's simulator, on the default simulation and on variations
 # the Dynamics preset was not tuned on. Writes Markdown tables to standard output; progress and
-# confusion tables go to standard error. Usage: bash bench/evaluate.sh [default|robustness|ablations|biology|all]
+# confusion tables go to standard error. Usage: bash bench/evaluate.sh [default|robustness|bulk|ablations|biology|all]
 # VRNN_EVAL_BIN=path uses an existing vrnn-clustering binary instead of building the release one
 # (a debug build does the same arithmetic, since Rust reorders no floating-point operation at
 # any optimisation level; only the seconds differ).
@@ -31,6 +31,14 @@ if [[ $what == robustness || $what == all ]]; then
   run "Noisier: a third of the counts per cell" --seeds 3 --presets dynamics --depth 0.33
   run "Weaker responses: 60 % of the amplitude" --seeds 3 --presets dynamics --amplitude 0.6
   run "Fewer cells: 50 per time point" --seeds 3 --presets dynamics --cells-per-time 50
+fi
+if [[ $what == bulk || $what == all ]]; then
+  # Bulk tables (issue 20): replicates play the part of cells; with one sample per time the
+  # standard error is unknown and every time point gets the preset's noise floor, which
+  # unit-variance (every time point weighed alike, no floor) is compared with.
+  run "Bulk: 3 replicates per time point" --seeds 3 --presets dynamics --replicates 3
+  run "Bulk: one sample per time point (the fallback)" --seeds 3 --presets dynamics \
+    --replicates 1 --ablations unit-variance
 fi
 if [[ $what == biology || $what == all ]]; then
   run "Gene selection and enrichment against the planted modules" --seeds 3 --biology

@@ -6,7 +6,7 @@
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { appHarness, openApp, timeCourseCsv, dropFile } = require('./support');
+const { appHarness, openApp, timeCourseCsv, dropFile, dropFiles } = require('./support');
 
 const app = appHarness();
 
@@ -27,8 +27,13 @@ function withFlatGene(csv) {
 
 /** Drops a catalogue case on the drop zone, as dropFile does; its bytes (`text`, `hex`, or
  * `repeat`: `head`, then `row` `count` times with `{i}` the row index) are made in the page, so
- * that a 64 MB case never crosses the test pipe. */
+ * that a 64 MB case never crosses the test pipe; `files` are dropped together. */
 async function dropCase(page, c) {
+  if (c.files) {
+    // Several files dropped together: 10x samples, or a table with its sample sheet.
+    await dropFiles(page, Object.entries(c.files).map(([name, content]) => ({ name, content })));
+    return;
+  }
   const dataTransfer = await page.evaluateHandle(({ file, text, hex, repeat }) => {
     let body;
     if (typeof text === 'string') {

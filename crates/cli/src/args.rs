@@ -142,6 +142,10 @@ pub struct SimArgs {
     /// Scales the counts per cell (smaller is sparser and noisier).
     #[arg(long, default_value_t = 1.0)]
     pub depth: f64,
+    /// Bulk instead of single cells: a genes × samples table with this many replicate
+    /// samples per time point (`6h_rep1`, ...; 1 gives one sample per time, `6h`).
+    #[arg(long, default_value_t = 0)]
+    pub replicates: usize,
 }
 
 impl SimArgs {
@@ -154,6 +158,7 @@ impl SimArgs {
             .with_shapes(self.shape_set())
             .with_amplitude(self.amplitude)
             .with_depth(self.depth)
+            .with_replicates(self.replicates)
     }
 
     pub fn shape_set(&self) -> ShapeSet {

@@ -9,6 +9,7 @@ use vrnn_engine::{read_table, IngestOptions};
 use vrnn_types::defaults;
 
 use crate::args::{ShapesArg, SimArgs};
+use crate::evaluate_data::{evaluate_data, DataArgs};
 
 #[derive(clap::Args)]
 pub struct EvaluateArgs {
@@ -39,9 +40,17 @@ pub struct EvaluateArgs {
     biology: bool,
     #[command(flatten)]
     sim: SimArgs,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 pub fn evaluate(args: EvaluateArgs) -> Result<(), String> {
+    if !args.data.input.is_empty() {
+        let epochs = args
+            .epochs_dynamics
+            .unwrap_or(Preset::Dynamics.default_epochs());
+        return evaluate_data(&args.data, args.seeds, args.k, epochs);
+    }
     if args.biology {
         return biology(&args);
     }
@@ -120,10 +129,14 @@ fn score_all(
             record(name, (ari, nmi, seconds));
         }
     }
+    let layout = match sim.replicates {
+        0 => format!("{} cells per time", sim.cells_per_time),
+        1 => "bulk, one sample per time".to_string(),
+        r => format!("bulk, {r} replicates per time"),
+    };
     println!(
-        "Simulation: {} genes, {} cells per time, times {:?} h, shapes {}, amplitude {}, depth {}; k = {k}; seeds 1..={seeds}\n",
+        "Simulation: {} genes, {layout}, times {:?} h, shapes {}, amplitude {}, depth {}; k = {k}; seeds 1..={seeds}\n",
         sim.genes,
-        sim.cells_per_time,
         sim.times,
         match sim.shapes {
             ShapesArg::Ifn => "ifn",

@@ -13,7 +13,7 @@ use clap::ValueEnum;
 use vrnn_engine::ingest::h5::{self, H5Kind};
 use vrnn_engine::ingest::mex::{self, count_barcodes, Features, Sample};
 use vrnn_engine::ingest::sniff::{self, Kind};
-use vrnn_engine::ingest::{ingest, read_small, IngestError, Normalize, SampleSheet, Tally};
+use vrnn_engine::ingest::{ingest, read_small, Normalize, SampleSheet, Tally};
 use vrnn_engine::IngestOptions;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -112,7 +112,7 @@ impl InputArgs {
         } else if let [input] = &self.input[..] {
             let shown = input.display().to_string();
             let file = File::open(input).map_err(|e| format!("{shown}: {e}"))?;
-            ingest(file, opts).map_err(|e| format!("{shown}: {e}"))?
+            ingest(file, opts).map_err(|e| e.shown_for(&shown))?
         } else {
             return Err(format!(
                 "--input is given {} times, but only 10x Genomics samples of one kind (MEX folders or .h5 files, one per time point) can be read together; these are: {}",
@@ -248,10 +248,7 @@ fn read_hdf5(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Tally, String> 
     match &files[..] {
         [(name, f, H5Kind::AnnData)] => h5::read_h5ad(name, f, opts, bytes, &mut |_| {})
             .map(|(tally, _)| tally)
-            .map_err(|e| match e {
-                IngestError::File { .. } | IngestError::UnmappedObsTimes { .. } | IngestError::UnsupportedFilter { .. } => e.to_string(),
-                e => format!("{name}: {e}"),
-            }),
+            .map_err(|e| e.shown_for(name)),
         all if all.iter().all(|(_, _, k)| *k == H5Kind::Tenx) => {
             let inputs: Vec<(String, String, &h5::Hdf5File)> = all
                 .iter()

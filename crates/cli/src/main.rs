@@ -4,6 +4,7 @@
 
 mod args;
 mod evaluate;
+mod evaluate_data;
 mod input;
 mod inspect;
 mod open;

@@ -30,10 +30,14 @@ pub fn simulate(args: SimulateArgs) -> Result<(), String> {
     w.flush().map_err(|e| format!("{out}: {e}"))?;
     fs::write(&args.truth_out, sim.truth_csv())
         .map_err(|e| format!("{}: {e}", args.truth_out.display()))?;
+    let (n, what) = match config.replicates {
+        0 => (config.cells_per_time, "cells"),
+        r => (r, "bulk samples"),
+    };
     eprintln!(
-        "wrote {out} ({} genes, {} cells) and {}",
+        "wrote {out} ({} genes, {} {what}) and {}",
         config.genes,
-        config.cells_per_time * config.times.len(),
+        n * config.times.len(),
         args.truth_out.display()
     );
     Ok(())

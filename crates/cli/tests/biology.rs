@@ -152,3 +152,72 @@ fn a_bad_gene_set_file_fails_before_training_and_says_where() {
     );
     assert!(!dir.join("out").exists(), "nothing trained");
 }
+
+/// `evaluate --input` on a real data set: the genes a Dynamics run keeps (the 12 rising ones),
+/// every baseline and the preset over the seeds, and each gene set's placement; without
+/// `--gene-sets` it says what is missing.
+#[test]
+fn evaluate_on_a_data_set_reports_seed_agreement_and_where_each_set_lands() {
+    let dir = scratch("evaluate-data");
+    let input = dir.join("cells.csv");
+    write_csv(&input);
+    let sets = dir.join("sets.gmt");
+    std::fs::write(
+        &sets,
+        "rising\tgenes that rise\tR0\tR1\tR2\tR3\tR4\tR5\tR6\tR7\tR8\tR9\tR10\tR11\n\
+         flat\tnever kept\tF0\tF1\tF2\n",
+    )
+    .unwrap();
+    let evaluate = |extra: &[&str]| {
+        bin()
+            .args([
+                "evaluate",
+                "--seeds",
+                "2",
+                "--k",
+                "2",
+                "--epochs-dynamics",
+                "2",
+            ])
+            .arg("--input")
+            .arg(&input)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = evaluate(&["--gene-sets", sets.to_str().unwrap()]);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("12 genes kept of 24 (12 change over time at FDR 0.05)"),
+        "{out}"
+    );
+    // The flat set has no gene among the kept ones, so it gets no column.
+    assert!(
+        out.contains(
+            "| method | ARI between seeds | rising (12 genes): share in best cluster, p, peak |\n"
+        ),
+        "{out}"
+    );
+    for method in [
+        "k-means, raw means",
+        "k-means, z-scored means",
+        "VRNN Dynamics (2 epochs)",
+    ] {
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(&format!("| {method} |")))
+            .unwrap_or_else(|| panic!("no row for {method}: {out}"));
+        // Two clusters of 12 rising genes: the best holds at least half of them.
+        let share: f64 = row.split('|').nth(3).unwrap().trim()[..4].parse().unwrap();
+        assert!((0.5..=1.0).contains(&share), "{row}");
+        // Rising genes peak at the last time point.
+        assert!(row.contains("peak 24/24"), "{row}");
+    }
+    let o = evaluate(&[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("evaluate --input needs --gene-sets"));
+}

@@ -302,13 +302,35 @@ fn every_bad_input_of_the_catalogue_exits_non_zero_with_its_message() {
         }
         let (id, name) = (c["id"].as_str().unwrap(), c["file"].as_str().unwrap());
         let input = dir.join(name);
-        std::fs::write(&input, case_bytes(c)).unwrap();
+        // Several files (10x samples, a table and its sheet): each written, and given as
+        // --input or --samples as the case says.
+        let mut given: Vec<String> = Vec::new();
+        if let Some(files) = c["files"].as_object() {
+            for (f, text) in files {
+                std::fs::write(dir.join(f), text.as_str().unwrap()).unwrap();
+            }
+            for f in c["inputs"].as_array().unwrap().iter().skip(1) {
+                given.push("--input".into());
+                given.push(dir.join(f.as_str().unwrap()).display().to_string());
+            }
+            if let Some(sheet) = c["samples"].as_str() {
+                given.push("--samples".into());
+                given.push(dir.join(sheet).display().to_string());
+            }
+        } else {
+            std::fs::write(&input, case_bytes(c)).unwrap();
+        }
+        let first = match c["inputs"].as_array() {
+            Some(inputs) => dir.join(inputs[0].as_str().unwrap()),
+            None => input.clone(),
+        };
         let expected = match c["message"].as_str() {
             Some(m) => format!("{name}: {m}"),
             None => c["messages"]["cli"].as_str().unwrap().to_string(),
         };
         let opts = &c["options"];
         let mut args: Vec<String> = vec!["--epochs".into(), "1".into()];
+        args.extend(given.iter().cloned());
         for (key, flag) in [
             ("time_column", "--time-column"),
             ("cell_type", "--cell-type"),
@@ -320,11 +342,14 @@ fn every_bad_input_of_the_catalogue_exits_non_zero_with_its_message() {
             }
         }
         let run_args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut outputs = vec![("run", run_cli(&input, &dir.join("out"), &run_args))];
+        let mut outputs = vec![("run", run_cli(&first, &dir.join("out"), &run_args))];
         let read_stage = c.get("stage").is_none_or(|s| s == "read");
         if read_stage && opts.get("cell_type").is_none() && opts.get("clusters").is_none() {
             let mut inspect = bin();
-            inspect.args(["inspect", "--input"]).arg(&input);
+            inspect
+                .args(["inspect", "--input"])
+                .arg(&first)
+                .args(&given);
             if let Some(t) = opts.get("time_column").and_then(|v| v.as_str()) {
                 inspect.args(["--time-column", t]);
             }
@@ -342,7 +367,12 @@ fn every_bad_input_of_the_catalogue_exits_non_zero_with_its_message() {
             assert!(!err.contains("epoch 1/"), "{id}: {command} trained: {err}");
             assert!(o.stdout.is_empty(), "{id}: {command} printed results");
         }
-        std::fs::remove_file(&input).unwrap();
+        match c["files"].as_object() {
+            Some(files) => files
+                .keys()
+                .for_each(|f| std::fs::remove_file(dir.join(f)).unwrap()),
+            None => std::fs::remove_file(&input).unwrap(),
+        }
         checked += 1;
     }
     assert!(checked >= 20, "only {checked} cases checked");

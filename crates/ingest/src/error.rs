@@ -166,3 +166,17 @@ fn quoted(names: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+impl IngestError {
+    /// The message as a front shows it for an input named `file`: `FILE: MESSAGE`, unless the
+    /// message already starts with the file it is about (a sample sheet, one file of a 10x
+    /// sample, an HDF5 file's name), which would otherwise be named twice.
+    pub fn shown_for(&self, file: &str) -> String {
+        match self {
+            IngestError::File { .. }
+            | IngestError::UnmappedObsTimes { .. }
+            | IngestError::UnsupportedFilter { .. } => self.to_string(),
+            e => format!("{file}: {e}"),
+        }
+    }
+}

@@ -73,6 +73,12 @@ struct Case {
     repeat: Option<Repeat>,
     /// A file of the repository (HDF5 fixtures, too large to write as hex), from its root.
     fixture: Option<String>,
+    /// Several files dropped together (10x samples, a table and its sample sheet), by name;
+    /// `file` is the one the message names. The CLI's and the page's tests only.
+    files: Option<BTreeMap<String, String>>,
+    /// Of `files`, those given to `--input`, and the one given to `--samples`.
+    inputs: Option<Vec<String>>,
+    samples: Option<String>,
     #[serde(default)]
     options: Options,
     message: Option<String>,
@@ -84,6 +90,9 @@ struct Case {
 impl Case {
     /// The file's bytes, from whichever of `text`, `hex`, `repeat` or `fixture` the case gives.
     fn bytes(&self) -> Vec<u8> {
+        if let Some(files) = &self.files {
+            return files[&self.file].clone().into_bytes();
+        }
         if let Some(f) = &self.fixture {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
             return std::fs::read(root.join(f)).expect("fixture");
@@ -142,6 +151,29 @@ fn the_catalogue_is_well_formed() {
             );
         }
         assert!(!c.fronts.is_empty(), "{}: no front checks it", c.id);
+        if let Some(files) = &c.files {
+            assert!(
+                files.contains_key(&c.file),
+                "{}: `file` is not in `files`",
+                c.id
+            );
+            assert!(
+                !c.fronts.contains(&Front::Ingest),
+                "{}: several files",
+                c.id
+            );
+            let given = c.inputs.iter().flatten().chain(&c.samples);
+            for name in given {
+                assert!(
+                    files.contains_key(name),
+                    "{}: {name} is not in `files`",
+                    c.id
+                );
+            }
+            assert!(c.inputs.as_ref().is_some_and(|i| !i.is_empty()), "{}", c.id);
+        } else {
+            assert!(c.inputs.is_none() && c.samples.is_none(), "{}", c.id);
+        }
         assert!(!c.readme.is_empty(), "{}: no readme text", c.id);
         c.bytes();
         // One README item per run of equal texts: a text met again later would be two items.
@@ -177,7 +209,7 @@ fn the_reader_gives_each_cases_message() {
     let cat = catalogue();
     let mut checked = 0;
     let mut wrong = Vec::new();
-    for c in &cat.cases {
+    for c in cat.cases.iter().filter(|c| c.files.is_none()) {
         let result = read_table(&c.bytes()[..], &c.options());
         match (c.stage, result) {
             (Stage::Read, result) if c.fronts.contains(&Front::Ingest) => {

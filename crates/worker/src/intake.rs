@@ -126,13 +126,7 @@ pub async fn load(
         ),
         Err(Stop::Bad(e)) => {
             let (candidates, values) = asked(&e);
-            let message = match e {
-                IngestError::File { .. }
-                | IngestError::UnmappedObsTimes { .. }
-                | IngestError::UnsupportedFilter { .. } => e.to_string(),
-                e => format!("{file_name}: {e}"),
-            };
-            failed(message, candidates, values)
+            failed(e.shown_for(&file_name), candidates, values)
         }
     }
 }

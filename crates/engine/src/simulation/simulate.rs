@@ -49,6 +49,10 @@ pub struct SimulationConfig {
     /// Mean counts per cell are scaled by this (smaller means sparser, noisier data).
     #[config(default = 1.0)]
     pub depth: f64,
+    /// 0: single cells (the seed's layout). R ≥ 1: a bulk genes × samples table with R
+    /// replicate samples per time point (issue 20), named `6h_rep2` (`6h` when R = 1).
+    #[config(default = 0)]
+    pub replicates: usize,
 }
 
 /// The six planted modules; their names go to the truth file.
@@ -156,6 +160,15 @@ pub fn simulate(config: &SimulationConfig, out: &mut dyn Write) -> io::Result<Si
         .map(|_| rng.random_range(0.7..1.3) * config.amplitude)
         .collect();
     let warp: Vec<f64> = (0..n).map(|_| rng.random_range(0.8..1.25)).collect();
+    let log_fold = |t: f64| -> Vec<f64> {
+        (0..n)
+            .map(|g| amp[g] * shape(config.shapes, modules[g], t / warp[g]))
+            .collect()
+    };
+    if config.replicates > 0 {
+        write_bulk(config, &genes, &base, &log_fold, &mut rng, out)?;
+        return Ok(Simulation { genes, modules });
+    }
 
     write!(out, "Cell_ID,Cell_Type,Time_numeric")?;
     for g in &genes {
@@ -168,9 +181,7 @@ pub fn simulate(config: &SimulationConfig, out: &mut dyn Write) -> io::Result<Si
     let mut line = String::new();
     let mut id = 0usize;
     for &t in &config.times {
-        let mean_log_fold: Vec<f64> = (0..n)
-            .map(|g| amp[g] * shape(config.shapes, modules[g], t / warp[g]))
-            .collect();
+        let mean_log_fold = log_fold(t);
         for _ in 0..config.cells_per_time {
             let lib = lib_d.sample(&mut rng).exp();
             let strength = rng.random_range(0.6..1.4);
@@ -218,6 +229,86 @@ pub fn simulate(config: &SimulationConfig, out: &mut dyn Write) -> io::Result<Si
     Ok(Simulation { genes, modules })
 }
 
+/// Cells pooled in one bulk sample, at depth 1: about 10 million reads of background, as in a
+/// typical bulk RNA-seq library.
+const BULK_CELLS: f64 = 500.0;
+
+/// A bulk time course: every sample pools many cells, so its counts are negative binomial
+/// around the population mean with a small *biological* dispersion (replicate cultures differ
+/// in library size and in how strongly they respond), not the cell-to-cell noise of single
+/// cells. Values are written as `log1p(counts per million)` over the whole library (the
+/// background genes included), for the same reason the cells are normalised over the whole
+/// transcriptome; they are not whole numbers, so the reader uses them as they are.
+fn write_bulk(
+    config: &SimulationConfig,
+    genes: &[String],
+    base: &[f64],
+    log_fold: &dyn Fn(f64) -> Vec<f64>,
+    rng: &mut ChaChaRng,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let n = genes.len();
+    // Biological coefficient of variation between replicates: about 0.2 (dispersion 0.04),
+    // varying by gene, as edgeR reports for cell-line experiments.
+    let disp_d = Normal::new(0.04f64.ln(), 0.5).expect("valid");
+    let dispersion: Vec<f64> = (0..n).map(|_| disp_d.sample(rng).exp()).collect();
+    let lib_d = Normal::new(0.0f64, 0.2).expect("valid");
+    let mut names = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    for &t in &config.times {
+        let mean_log_fold = log_fold(t);
+        for r in 1..=config.replicates {
+            let label = vrnn_types::time_label(t);
+            names.push(if config.replicates == 1 {
+                format!("{label}h")
+            } else {
+                format!("{label}h_rep{r}")
+            });
+            // `base` already carries the depth; the background is scaled here.
+            let pool = BULK_CELLS * lib_d.sample(rng).exp();
+            let strength = rng.random_range(0.85..1.15);
+            let mut total = Poisson::new(pool * BACKGROUND_COUNTS * config.depth)
+                .map(|d| d.sample(rng))
+                .unwrap_or(0.0);
+            let mut counts = Vec::with_capacity(n);
+            for g in 0..n {
+                let mu = pool * base[g] * (strength * mean_log_fold[g]).exp();
+                let shape = 1.0 / dispersion[g];
+                let lambda = Gamma::new(shape, mu / shape)
+                    .map(|d| d.sample(rng))
+                    .unwrap_or(0.0);
+                let c = if lambda > 0.0 {
+                    Poisson::new(lambda).map(|d| d.sample(rng)).unwrap_or(0.0)
+                } else {
+                    0.0
+                };
+                counts.push(c);
+                total += c;
+            }
+            for c in counts.iter_mut() {
+                *c = if total > 0.0 {
+                    (*c / total * 1e6).ln_1p()
+                } else {
+                    0.0
+                };
+            }
+            columns.push(counts);
+        }
+    }
+    writeln!(out, "gene,{}", names.join(","))?;
+    let mut line = String::new();
+    for (g, name) in genes.iter().enumerate() {
+        line.clear();
+        line.push_str(name);
+        for col in &columns {
+            line.push_str(&format!(",{:.4}", col[g]));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +346,39 @@ mod tests {
         let cxcl10 = d.gene_means(d.genes.iter().position(|g| g == "CXCL10").unwrap());
         assert!(irf1[1] > irf1[0] && irf1[1] > irf1[4], "{irf1:?}");
         assert!(cxcl10[4] > cxcl10[0] && cxcl10[4] > cxcl10[1], "{cxcl10:?}");
+    }
+
+    #[test]
+    fn bulk_replicates_read_as_cells() {
+        let config = SimulationConfig::new().with_genes(120).with_replicates(3);
+        let mut a = Vec::new();
+        let sim = simulate(&config, &mut a).unwrap();
+        let header = std::str::from_utf8(&a)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(
+            header.starts_with("gene,0h_rep1,0h_rep2,0h_rep3,3h_rep1"),
+            "{header}"
+        );
+        let d = read_table(&a[..], &IngestOptions::default()).unwrap();
+        assert_eq!(d.times, vec![0.0, 3.0, 6.0, 12.0, 24.0]);
+        assert_eq!(d.genes, sim.genes);
+        assert_eq!(d.cells_per_time, vec![3; 5]);
+        // Replicates vary, so every expressed gene has a standard error.
+        let irf1 = d.genes.iter().position(|g| g == "IRF1").unwrap();
+        assert!(d.std_errors[irf1 * 5..irf1 * 5 + 5]
+            .iter()
+            .all(|&se| se > 0.0));
+        let m = d.gene_means(irf1);
+        assert!(m[1] > m[0] + 0.5 && m[1] > m[4], "{m:?}");
+
+        let mut one = Vec::new();
+        simulate(&config.clone().with_replicates(1), &mut one).unwrap();
+        let d = read_table(&one[..], &IngestOptions::default()).unwrap();
+        assert_eq!(d.cells_per_time, vec![1; 5]);
+        assert!(d.std_errors.iter().all(|&se| se == 0.0));
     }
 }

@@ -421,6 +421,7 @@ fn auto_gene_names(
         "gene_symbol",
         "gene_name",
         "gene_names",
+        "gene_short_name",
         "symbol",
         "Symbol",
     ] {

@@ -256,14 +256,14 @@ impl MexReader {
                         && self.tally.as_ref().is_some_and(|t| t.normalization.applied)
                     {
                         return Err(self.bad(&format!(
-                            "the entries are not grouped by barcode (barcode {j} comes back after others); normalising counts needs each cell's total, so re-save the matrix sorted by column, or choose \"Normalise counts: No\""
+                            "the entries are not grouped by barcode (barcode {j} comes back after others); normalising counts needs each cell's total, so re-save the matrix sorted by column, or choose \"Normalise counts: No\" on the page or --normalize no"
                         )));
                     }
                     self.done[col] = true;
                     self.column = Some(col);
                 }
                 if v < 0.0 && self.tally.as_ref().is_some_and(|t| t.normalization.applied) {
-                    return Err(self.bad(&format!("value {v} is negative, so the matrix is not counts; choose \"Normalise counts: No\"")));
+                    return Err(self.bad(&format!("value {v} is negative, so the matrix is not counts; choose \"Normalise counts: No\" on the page or --normalize no")));
                 }
                 if self.plan.counted[self.sample][row] {
                     self.total += v;
