@@ -188,3 +188,37 @@ fn a_cells_table_is_not_taken_for_a_bulk_one() {
         Err(IngestError::NoTimeColumn { .. })
     ));
 }
+
+#[test]
+fn samples_sharing_a_time_without_a_replicate_column_are_replicates_with_a_notice() {
+    let table = "gene,A,B,C,D\nIRF1,1.5,2.5,4.0,6.0\nCXCL9,1.0,1.0,3.0,3.5\n";
+    let sheet = "sample,time\nA,0\nB,0\nC,6\nD,6\n";
+    let opts = IngestOptions {
+        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
+        ..IngestOptions::default()
+    };
+    let t = read(table, &opts).unwrap();
+    assert!(
+        t.notices.iter().any(|n| n
+            == "several samples share a time and no replicate is named: they are taken as replicates of that time"),
+        "{:?}",
+        t.notices
+    );
+    let d = t.dataset(None).unwrap();
+    assert_eq!(d.cells_per_time, vec![2, 2]);
+    assert_eq!(d.gene_means(0), &[2.0, 5.0]);
+    // The standard error of two replicates: sd / sqrt(2) = |a - b| / 2.
+    assert!((d.std_errors[0] - 0.5).abs() < 1e-6, "{:?}", d.std_errors);
+    // Named replicates say nothing.
+    let sheet = "sample,time,replicate\nA,0,1\nB,0,2\nC,6,1\nD,6,2\n";
+    let opts = IngestOptions {
+        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
+        ..IngestOptions::default()
+    };
+    let t = read(table, &opts).unwrap();
+    assert!(
+        !t.notices.iter().any(|n| n.contains("share a time")),
+        "{:?}",
+        t.notices
+    );
+}
