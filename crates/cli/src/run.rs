@@ -73,7 +73,8 @@ pub struct RunArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Parts each training batch is split into (run.json's `config.parts`). The results
-    /// depend on this, and are reproducible for a given value.
+    /// depend on this, and are reproducible for a given value. CPU only: a wgpu run trains
+    /// each batch in one part, since on a GPU parts only add dispatches.
     #[arg(long, default_value_t = defaults::PARTS)]
     parts: usize,
 }
@@ -162,6 +163,11 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     }
     if backend == Backend::Cpu {
         run.set_threads(threads);
+    } else if args.parts != 1 {
+        eprintln!(
+            "wgpu: each batch is trained in one part (--parts {} spreads a batch over CPU cores; on a GPU it would only add dispatches)",
+            args.parts
+        );
     }
     create_dir(&args.out)?;
     write_file(

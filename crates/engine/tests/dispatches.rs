@@ -17,15 +17,20 @@ use vrnn_types::defaults;
 /// Launches per training batch at the default parts per batch, and with one part: the counts
 /// measured when this test was written (docs/benchmarks.md). Lower them when a change cuts
 /// the dispatches; never raise them without saying why there.
-const BUDGET_DEFAULT_PARTS: usize = usize::MAX;
-const BUDGET_ONE_PART: usize = usize::MAX;
+const BUDGET_DEFAULT_PARTS: usize = 10_229;
+const BUDGET_ONE_PART: usize = 1_639;
 
 #[derive(Default)]
 struct Launches(Mutex<BTreeMap<&'static str, usize>>);
 
 impl LaunchObserver for Launches {
     fn launched(&self, kernel: &'static str) {
-        *self.0.lock().expect("one counter").entry(kernel).or_default() += 1;
+        *self
+            .0
+            .lock()
+            .expect("one counter")
+            .entry(kernel)
+            .or_default() += 1;
     }
 }
 
@@ -41,15 +46,36 @@ impl Launches {
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         v.iter()
             .take(n)
-            .map(|(k, c)| format!("  {c:>6} {k}"))
+            .map(|(k, c)| format!("  {c:>6} {}", short(k)))
             .collect::<Vec<_>>()
             .join("\n")
     }
 }
 
+/// A kernel's type name without its paths and long generic arguments:
+/// `KernelBinop<AddOp>`, `MatmulEntry`.
+fn short(kernel: &str) -> String {
+    let last = |s: &str| s.rsplit("::").next().unwrap_or(s).to_string();
+    match kernel.split_once('<') {
+        None => last(kernel),
+        Some((base, args)) => {
+            let first = args.split([',', '<', '>']).next().unwrap_or("");
+            let first = last(first.trim());
+            if first.len() <= 24 {
+                format!("{}<{first}>", last(base))
+            } else {
+                last(base)
+            }
+        }
+    }
+}
+
 /// Launches of one training batch and of the epoch's close (the test genes' forward pass and
 /// the one read-back of both losses).
-fn count(parts: usize, device: &vrnn_engine::burn::tensor::Device) -> (Arc<Launches>, Arc<Launches>) {
+fn count(
+    parts: usize,
+    device: &vrnn_engine::burn::tensor::Device,
+) -> (Arc<Launches>, Arc<Launches>) {
     // The reference's shapes: batch 400, 5 time points; 500 genes leave 400 to train.
     let (genes, steps) = (500, 5);
     let means: Vec<f32> = (0..genes * steps)
@@ -72,8 +98,9 @@ fn count(parts: usize, device: &vrnn_engine::burn::tensor::Device) -> (Arc<Launc
 
 #[test]
 fn dispatches_per_training_step_stay_within_budget() {
-    let device = match backend::wgpu_device() {
-        Ok(d) => backend::training_device(d, 7),
+    // A process registers one wgpu runtime: the device is made once and cloned.
+    let gpu = match backend::wgpu_device() {
+        Ok(d) => d,
         Err(e) if std::env::var_os("VRNN_REQUIRE_WGPU").is_some() => {
             panic!("no native wgpu adapter ({e}), and VRNN_REQUIRE_WGPU is set")
         }
@@ -86,6 +113,7 @@ fn dispatches_per_training_step_stay_within_budget() {
             return;
         }
     };
+    let device = backend::training_device(gpu.clone(), 7);
     let mut report = String::new();
     let mut over = Vec::new();
     for (parts, budget) in [
@@ -106,7 +134,40 @@ fn dispatches_per_training_step_stay_within_budget() {
             ));
         }
     }
-    // The counts for the record: `cargo test --test dispatches -- --nocapture`.
+    // The counts for the record: `cargo test ... -- dispatches --nocapture`.
     eprintln!("\n{report}");
     assert!(over.is_empty(), "{}\n{report}", over.join("\n"));
+
+    // So a WebGPU run trains in one part whatever its settings say; a CPU run keeps them.
+    let mut csv = String::from("Cell,Time,G1,G2,G3,G4\n");
+    for c in 0..12 {
+        let t = [0, 3, 6][c % 3];
+        csv += &format!(
+            "c{c},{t},{},{},{},{}\n",
+            c % 5,
+            (c * 3) % 7,
+            c % 2,
+            (c * 5) % 3
+        );
+    }
+    let data = vrnn_engine::read_table(csv.as_bytes(), &Default::default()).unwrap();
+    let settings = vrnn_types::TrainSettings {
+        k: 2,
+        epochs: 1,
+        ..Default::default()
+    };
+    let on = |device, backend| {
+        let source = vrnn_engine::Source::default();
+        let clock = vrnn_engine::run::native_clock;
+        vrnn_engine::Run::new(&data, source, settings.clone(), device, backend, clock)
+            .unwrap()
+            .0
+            .settings
+            .parts
+    };
+    assert_eq!(on(gpu, vrnn_types::Backend::WebGpu), 1);
+    assert_eq!(
+        on(backend::cpu_device(), vrnn_types::Backend::Cpu),
+        defaults::PARTS
+    );
 }

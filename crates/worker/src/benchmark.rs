@@ -84,7 +84,7 @@ pub async fn benchmark(state: Shared, cancel: CancelFlag) {
         adapter,
         adapter_is_software: software,
         workload: format!(
-            "{} genes x {} time points (simulated), Reference preset, batch {}, {} parts, 1 warm-up epoch then {TIMED_EPOCHS} timed",
+            "{} genes x {} time points (simulated), Reference preset, batch {}, {} parts on the CPU and 1 on WebGPU, 1 warm-up epoch then {TIMED_EPOCHS} timed",
             dataset.n_genes(),
             dataset.n_times(),
             defaults::BATCH_SIZE,
