@@ -246,7 +246,7 @@ impl Bulk {
         }
         if per_time.values().all(|&n| n == 1) {
             notices.push(
-                "one sample per time point: the standard error of each mean is unknown, and the Dynamics preset weighs every time point alike".into(),
+                "one sample per time point: the standard error of each mean is unknown, so the Dynamics preset estimates the noise from the genes that vary least at each expression level".into(),
             );
         }
         let source = match &opts.samples {

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::noise;
 use crate::ingest::Dataset;
 use crate::model::VrnnConfig;
 use crate::train::TrainConfig;
@@ -105,10 +106,12 @@ pub fn scale_gene(means: &[f32], se: &[f32], scaling: Scaling) -> (Vec<f32>, f64
 pub fn scaled_means(d: &Dataset, scaling: Scaling, composition: bool) -> Vec<f32> {
     let t = d.n_times();
     let means = corrected_means(d, composition).means;
+    let estimated = noise::estimated_std_errors(d, &means);
+    let se = estimated.as_deref().unwrap_or(&d.std_errors);
     let mut out = Vec::with_capacity(d.means.len());
     for g in 0..d.n_genes() {
         let r = g * t..(g + 1) * t;
-        out.extend(scale_gene(&means[r.clone()], &d.std_errors[r], scaling).0);
+        out.extend(scale_gene(&means[r.clone()], &se[r], scaling).0);
     }
     out
 }
@@ -255,13 +258,16 @@ impl Recipe {
             };
         }
         let t = d.n_times();
+        // One sample per time point: no standard error, so it is estimated (recipe::noise).
+        let estimated = noise::estimated_std_errors(d, &means);
+        let std_errors = estimated.as_deref().unwrap_or(&d.std_errors);
         let mut values = Vec::with_capacity(d.means.len());
         let mut inv = Vec::with_capacity(d.means.len());
         let mut offsets = Vec::with_capacity(d.n_genes());
         let mut factors = Vec::with_capacity(d.n_genes());
         for g in 0..d.n_genes() {
             let r = g * t..(g + 1) * t;
-            let (v, factor) = scale_gene(&means[r.clone()], &d.std_errors[r.clone()], self.scaling);
+            let (v, factor) = scale_gene(&means[r.clone()], &std_errors[r.clone()], self.scaling);
             let offset = if self.scaling == Scaling::None {
                 0.0
             } else {
@@ -270,6 +276,9 @@ impl Recipe {
             offsets.push(offset);
             factors.push(factor);
             values.extend(v);
+            // The likelihood weighs by the data's own standard errors: an estimated one is a
+            // rough level per gene, which weighed the genes against each other for the worse
+            // (docs/dynamics.md); with none, every time point gets the floor.
             inv.extend(d.std_errors[r].iter().map(|&se| {
                 let s = (se as f64 * factor).max(MIN_SCALED_SE);
                 (1.0 / (s * s)) as f32
