@@ -57,13 +57,8 @@ fn every_layout_equals_the_csv() {
 fn time_labels_cell_types_and_symbols() {
     let t = h5ad("csr.h5ad", &IngestOptions::default()).unwrap();
     assert_eq!(t.time_column, "obs column time");
-    let shown: Vec<(String, Option<f64>)> = t
-        .time_values
-        .iter()
-        .map(|v| (v.label.clone(), v.time))
-        .collect();
     assert_eq!(
-        shown,
+        common::labels(&t),
         vec![
             ("0h".into(), Some(0.0)),
             ("1d".into(), Some(24.0)),

@@ -91,12 +91,7 @@ fn samples_per_time_equal_the_cells_table() {
         assert_eq!(d.times, vec![0.0, 6.0, 24.0]);
         assert_eq!(d.cells_per_time, vec![40, 40, 40]);
         assert_eq!(d.genes[..2], ["SYM0".to_string(), "SYM1".to_string()]);
-        let labels: Vec<(String, Option<f64>)> = t
-            .time_values
-            .iter()
-            .map(|v| (v.label.clone(), v.time))
-            .collect();
-        assert_eq!(labels[2], ("day1".to_string(), Some(24.0)));
+        assert_eq!(common::labels(&t)[2], ("day1".to_string(), Some(24.0)));
         // The antibody capture is not a gene: left out of the genes and of each cell's total,
         // so the normalised sums equal the CSV's too.
         assert_eq!(t.normalization.applied, normalize == Normalize::Yes);

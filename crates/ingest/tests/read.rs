@@ -1,6 +1,8 @@
 //! Reading real-world tables: layouts, encodings, cell types. The bad inputs, each with its
 //! message (what is wrong and where), are in the one catalogue that tests/catalogue.rs reads.
 
+mod common;
+
 use vrnn_ingest::{ingest, read_table, Dataset, Ingest, IngestError, IngestOptions};
 
 fn read(s: &str) -> Result<Dataset, IngestError> {
@@ -138,13 +140,8 @@ fn time_labels_are_read_as_numbers_and_shown() {
     let d = tally.dataset(None).unwrap();
     assert_eq!(d.times, vec![0.5, 6.0, 24.0]);
     assert_eq!(d.gene_means(0), &[7.0, 2.0, 5.0]);
-    let shown: Vec<(String, Option<f64>)> = tally
-        .time_values
-        .iter()
-        .map(|v| (v.label.clone(), v.time))
-        .collect();
     assert_eq!(
-        shown,
+        common::labels(&tally),
         vec![
             ("1d".into(), Some(24.0)),
             ("30min".into(), Some(0.5)),

@@ -1,7 +1,18 @@
 //! What the format tests share: two data sets read from different layouts of the same cells
-//! must agree on times, genes and counts, and on every mean and standard error to 1e-5.
+//! must agree on times, genes and counts, and on every mean and standard error to 1e-5; and
+//! the time labels as read.
 
-use vrnn_ingest::Dataset;
+#![allow(dead_code)] // each test file uses its own share of these
+
+use vrnn_ingest::{Dataset, Tally};
+
+/// Each time label with the time it was read as, in the tally's order.
+pub fn labels(t: &Tally) -> Vec<(String, Option<f64>)> {
+    t.time_values
+        .iter()
+        .map(|v| (v.label.clone(), v.time))
+        .collect()
+}
 
 fn close(a: &[f32], b: &[f32]) {
     assert_eq!(a.len(), b.len());
