@@ -214,7 +214,7 @@ impl Run {
         }
         mark_analysed(&mut stats, &dataset.genes);
         // Parts spread a batch over CPU cores; on a GPU they only multiply its dispatches
-        // (5,368 kernel launches per batch of 400 at 8 parts against 760 in one,
+        // (5,375 kernel launches per batch of 400 at 8 parts against 767 in one,
         // tests/dispatches.rs), so a WebGPU run trains each batch in one part, and its
         // run.json says so. A resumed session keeps the parts it began with.
         if backend == Backend::WebGpu {
