@@ -7,6 +7,8 @@
 //! numbers are in docs/benchmarks.md. Its own test binary: the observer sees every launch of
 //! the process, so no other wgpu test may run beside it.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -109,19 +111,8 @@ fn count(
 #[test]
 fn dispatches_per_training_step_stay_within_budget() {
     // A process registers one wgpu runtime: the device is made once and cloned.
-    let gpu = match backend::wgpu_device() {
-        Ok(d) => d,
-        Err(e) if std::env::var_os("VRNN_REQUIRE_WGPU").is_some() => {
-            panic!("no native wgpu adapter ({e}), and VRNN_REQUIRE_WGPU is set")
-        }
-        Err(e) => {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\nSKIPPED dispatches_per_training_step_stay_within_budget: no native wgpu adapter ({e}); install Mesa's Vulkan drivers (mesa-vulkan-drivers) to run it\n"
-            );
-            return;
-        }
+    let Some(gpu) = common::wgpu_or_skip("dispatches_per_training_step_stay_within_budget") else {
+        return;
     };
     let device = backend::training_device(gpu.clone(), 7);
     let mut report = String::new();

@@ -2,6 +2,8 @@
 //! PyTorch used, forward outputs, loss, every gradient, the global gradient norm and the
 //! parameters after one clipped Adam step match to 1e-4 relative (1e-6 absolute).
 
+mod common;
+
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde_json::Value;
@@ -154,24 +156,10 @@ fn golden_step_matches_pytorch_with_the_browsers_matrix_kernel() {
     vrnn_engine::model::use_hand_matmul_natively(false);
 }
 
-/// Runs on any native wgpu adapter, a GPU's or Mesa's software Vulkan (lavapipe, which the
-/// test command installs). Without one it cannot run: with `VRNN_REQUIRE_WGPU` set (as the
-/// test command sets it) that is a failure; otherwise it says SKIPPED on the terminal, past
-/// the test harness's capture, so a pass never hides that it did not run.
+/// Runs on any native wgpu adapter (see `common::wgpu_or_skip`).
 #[test]
 fn golden_step_matches_pytorch_on_wgpu() {
-    match vrnn_engine::backend::wgpu_device() {
-        Ok(device) => check_golden_step(device),
-        Err(e) if std::env::var_os("VRNN_REQUIRE_WGPU").is_some() => {
-            panic!("no native wgpu adapter ({e}), and VRNN_REQUIRE_WGPU is set")
-        }
-        Err(e) => {
-            use std::io::Write;
-            // Not eprintln!: the harness captures that for passing tests.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\nSKIPPED golden_step_matches_pytorch_on_wgpu: no native wgpu adapter ({e}); install Mesa's Vulkan drivers (mesa-vulkan-drivers) to run it\n"
-            );
-        }
+    if let Some(device) = common::wgpu_or_skip("golden_step_matches_pytorch_on_wgpu") {
+        check_golden_step(device);
     }
 }

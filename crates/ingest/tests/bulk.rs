@@ -11,6 +11,14 @@ fn read(table: &str, opts: &IngestOptions) -> Result<Tally, IngestError> {
     ingest(table.as_bytes(), opts)
 }
 
+/// The reader's options with this sample sheet (named `sheet.csv`).
+fn with_sheet(sheet: &str) -> IngestOptions {
+    IngestOptions {
+        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
+        ..IngestOptions::default()
+    }
+}
+
 /// A genes × samples table with three replicates at 0, 6 and 24 h, and the same values as a
 /// cells × genes table.
 fn pair(genes: usize, integer: bool) -> (String, String) {
@@ -107,10 +115,7 @@ fn a_sample_sheet_names_times_replicates_and_conditions() {
                  CXCL9,chr4,1,9,-,800,2,2,2,8,8,8\n";
     let sheet = "sample,time,replicate,condition\n\
                  a,0h,1,WT\nb,6h,1,WT\nc,1d,1,WT\nd,0h,1,KO\ne,6h,1,KO\nf,1d,1,KO\n";
-    let opts = IngestOptions {
-        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
-        ..IngestOptions::default()
-    };
+    let opts = with_sheet(sheet);
     let t = read(table, &opts).unwrap();
     assert_eq!(t.format, InputFormat::BulkTable);
     assert_eq!(
@@ -133,10 +138,7 @@ fn a_sample_sheet_names_times_replicates_and_conditions() {
 fn a_sheet_must_name_exactly_the_tables_samples() {
     let table = "gene,s1,s2,s3\nG1,1,2,3\nG2,1,2,3\n";
     let sheet = "sample,time\ns1,0\ns2,6\ns9,12\n";
-    let opts = IngestOptions {
-        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
-        ..IngestOptions::default()
-    };
+    let opts = with_sheet(sheet);
     let e = read(table, &opts).unwrap_err().to_string();
     assert_eq!(
         e,
@@ -193,10 +195,7 @@ fn a_cells_table_is_not_taken_for_a_bulk_one() {
 fn samples_sharing_a_time_without_a_replicate_column_are_replicates_with_a_notice() {
     let table = "gene,A,B,C,D\nIRF1,1.5,2.5,4.0,6.0\nCXCL9,1.0,1.0,3.0,3.5\n";
     let sheet = "sample,time\nA,0\nB,0\nC,6\nD,6\n";
-    let opts = IngestOptions {
-        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
-        ..IngestOptions::default()
-    };
+    let opts = with_sheet(sheet);
     let t = read(table, &opts).unwrap();
     assert!(
         t.notices.iter().any(|n| n
@@ -211,10 +210,7 @@ fn samples_sharing_a_time_without_a_replicate_column_are_replicates_with_a_notic
     assert!((d.std_errors[0] - 0.5).abs() < 1e-6, "{:?}", d.std_errors);
     // Named replicates say nothing.
     let sheet = "sample,time,replicate\nA,0,1\nB,0,2\nC,6,1\nD,6,2\n";
-    let opts = IngestOptions {
-        samples: Some(SampleSheet::parse("sheet.csv", sheet.as_bytes()).unwrap()),
-        ..IngestOptions::default()
-    };
+    let opts = with_sheet(sheet);
     let t = read(table, &opts).unwrap();
     assert!(
         !t.notices.iter().any(|n| n.contains("share a time")),
