@@ -236,6 +236,9 @@ proptest! {
         }
         let expected = whole(&bytes);
         let got = pushed(&bytes, &cuts).and_then(|t| t.dataset(None));
-        prop_assert_eq!(got, expected);
+        // Compared as printed: a variance of values whose sums overflow is NaN, which is not
+        // equal to itself, while the same outcome prints the same (Debug prints every float
+        // exactly, so no other difference can hide).
+        prop_assert_eq!(format!("{got:?}"), format!("{expected:?}"));
     }
 }
