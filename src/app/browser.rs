@@ -8,15 +8,18 @@ use wasm_bindgen::JsCast;
 use super::reducer::{Body, Download};
 use super::state::UrlSettings;
 
-/// `?backend=cpu|webgpu&epochs=N` as initial settings, and `?inject-panic=N` or
+/// `?backend=cpu|webgpu&epochs=N&workers=N` as initial settings, and `?inject-panic=N` or
 /// `?inject-gpu-loss=N`: a testing aid that makes the worker panic at the end of epoch N (the
-/// second only when training on WebGPU, as a lost device would).
+/// second only when training on WebGPU, as a lost device would), or `?inject-helper-crash=N`,
+/// which crashes a training helper after epoch N.
 pub fn url_settings() -> UrlSettings {
     let search = window().location().search().unwrap_or_default();
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
         return UrlSettings::default();
     };
     let number = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
+    let crash =
+        number("inject-helper-crash").map(|at_epoch| Request::InjectHelperCrash { at_epoch });
     let fault = number("inject-panic")
         .map(|at_epoch| Request::InjectPanic {
             at_epoch,
@@ -27,9 +30,11 @@ pub fn url_settings() -> UrlSettings {
                 at_epoch,
                 only_on_webgpu: true,
             })
-        });
+        })
+        .or(crash);
     UrlSettings {
         compute: params.get("backend").and_then(|b| Compute::parse(&b)),
+        workers: number("workers").map(|n| n.min(super::state::MAX_WORKERS)),
         epochs: number("epochs").filter(|&e| e > 0),
         fault,
     }

@@ -31,6 +31,12 @@ impl Commands {
             Ok(c) => commands.client.set_value(Some(c)),
             Err(e) => state.error.set(Some(e)),
         }
+        // The `Workers` setting applies from the next run; a worker that starts (again) is told
+        // at `Ready` (the reducer).
+        Effect::new(move |_| {
+            let count = state.workers.get();
+            commands.send(&Request::Workers { count });
+        });
         commands
     }
 

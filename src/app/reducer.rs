@@ -47,7 +47,11 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             }
             let fault = s.fault.get_value();
             s.fault.set_value(None);
-            return std::iter::once(Request::ListSaved)
+            let workers = Request::Workers {
+                count: s.workers.get_untracked(),
+            };
+            return [Request::ListSaved, workers]
+                .into_iter()
                 .chain(fault)
                 .map(Followup::Send)
                 .collect();
@@ -151,6 +155,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             note,
             reason,
             history,
+            workers,
         } => {
             // The earlier results stay until a run has really started (a refused run, such as
             // more clusters than genes, keeps them).
@@ -160,6 +165,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
             s.history.set(history);
             s.clear_analysis();
             s.backend.set(Some(backend));
+            s.backend_workers.set(workers);
             s.backend_reason.set(reason);
             if let Some(note) = note {
                 s.notice.update(|n| {

@@ -62,9 +62,23 @@ pub struct GeneSets {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UrlSettings {
     pub compute: Option<Compute>,
+    /// `?workers=N`: training helpers (0: train in the analysis worker alone).
+    pub workers: Option<usize>,
     pub epochs: Option<usize>,
     /// A testing aid sent to the worker once it is ready.
     pub fault: Option<Request>,
+}
+
+/// The most training helpers the page starts: a batch has 8 parts by default, and each helper
+/// is a Web Worker with its own memory.
+pub const MAX_WORKERS: usize = 16;
+
+/// One training helper per logical core but one, which is left to the page (at least one).
+pub fn default_workers() -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0) as usize;
+    cores.saturating_sub(1).clamp(1, MAX_WORKERS)
 }
 
 /// The most stability runs the page asks for: each one trains the model again.
@@ -115,6 +129,8 @@ pub struct AppState {
     pub url_epochs: Option<usize>,
     pub seed: RwSignal<u64>,
     pub compute: RwSignal<Compute>,
+    /// Training helpers for CPU runs (`Workers`): one per core but the page's by default.
+    pub workers: RwSignal<usize>,
     pub k: RwSignal<usize>,
     pub genes: RwSignal<usize>,
     pub batch_size: RwSignal<usize>,
@@ -138,6 +154,8 @@ pub struct AppState {
     pub backend: RwSignal<Option<Backend>>,
     /// Why `Auto` chose it (None for an explicit choice).
     pub backend_reason: RwSignal<Option<String>>,
+    /// Training helpers of the run in use (0: the analysis worker alone).
+    pub backend_workers: RwSignal<usize>,
     pub history: RwSignal<Vec<EpochReport>>,
     /// How the run was trained, for the final status line.
     pub trained: RwSignal<String>,
@@ -179,6 +197,7 @@ impl AppState {
             url_epochs: url.epochs,
             seed: RwSignal::new(d.seed),
             compute: RwSignal::new(url.compute.unwrap_or(d.compute)),
+            workers: RwSignal::new(url.workers.unwrap_or_else(default_workers)),
             k: RwSignal::new(d.k),
             genes: RwSignal::new(defaults::MAX_GENES),
             batch_size: RwSignal::new(d.batch_size()),
@@ -191,6 +210,7 @@ impl AppState {
             similar_n: RwSignal::new(defaults::SIMILAR_N),
             backend: RwSignal::new(None),
             backend_reason: RwSignal::new(None),
+            backend_workers: RwSignal::new(0),
             history: RwSignal::new(Vec::new()),
             trained: RwSignal::new(String::new()),
             analysis: RwSignal::new(None),

@@ -3,7 +3,7 @@
 //! pipeline. Its stages, each a folder:
 //!
 //! - [`recipe`]: what a preset trains on (scaling, the compositional correction);
-//! - [`model`]: the VRNN and its loss;
+//! - [`model`]: the VRNN and its loss, and [`parts`], a batch's parts for training helpers;
 //! - [`train`]: the training loop and the devices;
 //! - [`cpu`]: fused kernels for burn's CPU backend, with their own backward passes;
 //! - [`analysis`]: the latent summary, k-means, the k-choice curve and UMAP;
@@ -14,9 +14,7 @@
 //! every front shares are in `vrnn-types`.
 
 pub mod analysis;
-pub mod cpu;
 pub mod io;
-pub mod model;
 pub mod recipe;
 pub mod run;
 pub mod simulation;
@@ -28,6 +26,9 @@ pub use io::{export, session};
 pub use recipe::{composition, preset};
 pub use simulation::{evaluate, simulate};
 pub use train::backend;
+/// The model, its CPU kernels and one part's gradients live in their own crate (no wgpu), which
+/// the browser's training helpers are built from alone.
+pub use vrnn_model::{cpu, model, parts};
 
 pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;

@@ -18,9 +18,10 @@ use crate::change::{changing_genes, gene_stats, mark_analysed, GeneStat};
 use crate::cluster::{KMeans, Points};
 use crate::ingest::{Dataset, Selection};
 use crate::latent::{summarise, Latents};
+use crate::parts::PartOutput;
 use crate::preset::{Prepared, Recipe};
 use crate::session::{Session, Source};
-use crate::train::{EpochLosses, TrainConfig, Trainer};
+use crate::train::{EpochLosses, PartsBatch, TrainConfig, Trainer};
 
 /// A clock in seconds. A plain function, since `std::time::Instant` does not exist in a
 /// browser: the worker passes `performance.now()`, native fronts [`native_clock`].
@@ -53,6 +54,17 @@ pub trait Hooks {
     /// training where it is, and the run can go on later.
     fn before_batch(&mut self) -> impl Future<Output = bool> {
         std::future::ready(true)
+    }
+    /// Whether batches are handed out in parts to [`Hooks::parts`] (the browser's pool of
+    /// helper workers) instead of being computed here.
+    fn pooled(&self) -> bool {
+        false
+    }
+    /// The parts of a batch, computed elsewhere, in any order; `None` (or results that do not
+    /// fit) and they are computed here. Only called when [`Hooks::pooled`].
+    fn parts(&mut self, batch: &PartsBatch) -> impl Future<Output = Option<Vec<PartOutput>>> {
+        let _ = batch;
+        std::future::ready(None)
     }
     /// Awaited after every epoch, with the run as it stands (for progress and checkpoints).
     fn after_epoch(&mut self, run: &Run, epoch: EpochLosses) -> impl Future<Output = ()> {
@@ -320,7 +332,12 @@ impl Run {
                 self.train_s += (self.clock)() - t0;
                 return Trained::Stopped;
             }
-            if self.trainer.train_batch() {
+            let last = if hooks.pooled() {
+                self.pooled_batch(hooks).await
+            } else {
+                self.trainer.train_batch()
+            };
+            if last {
                 let e = self.trainer.finish_epoch().await;
                 self.history.push(e);
                 self.train_s += (self.clock)() - t0;
@@ -331,6 +348,23 @@ impl Run {
         }
         self.train_s += (self.clock)() - t0;
         Trained::Done
+    }
+
+    /// One batch through [`Hooks::parts`]; the same step as [`Trainer::train_batch`] whoever
+    /// computes the parts. Returns `true` when it was the epoch's last.
+    async fn pooled_batch(&mut self, hooks: &mut impl Hooks) -> bool {
+        let batch = self.trainer.next_parts().await;
+        if let Some(outputs) = hooks.parts(&batch).await {
+            if let Ok(last) = self.trainer.apply_parts(&batch, outputs) {
+                return last;
+            }
+        }
+        // Parts computed here by the same code as a helper's give the same step.
+        let outputs = self.trainer.parts_here(&batch).await;
+        match outputs.and_then(|o| self.trainer.apply_parts(&batch, o)) {
+            Ok(last) => last,
+            Err(e) => unreachable!("the parts of a batch computed here fit it: {e}"),
+        }
     }
 
     /// Training seconds so far.

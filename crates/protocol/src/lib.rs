@@ -74,6 +74,13 @@ pub enum Request {
         at_epoch: usize,
         only_on_webgpu: bool,
     },
+    /// How many training helpers (Web Workers, one per core) compute a CPU run's batches: the
+    /// page's `Workers` setting or `?workers=N`; 0 computes them in the analysis worker
+    /// itself. Changes the speed, never the numbers. Applies from the next run.
+    Workers { count: usize },
+    /// A testing aid (the page's `?inject-helper-crash=N`): a training helper crashes on its
+    /// first part after epoch `at_epoch`; the run must go on with the same numbers.
+    InjectHelperCrash { at_epoch: usize },
 }
 
 /// How to read the data: what the page's `Time column`, `Time values`, `Matrix`, `Gene names`
@@ -199,6 +206,26 @@ pub struct PathTiming {
     pub epochs_timed: usize,
     /// Why it was not timed (no adapter, a software adapter, cancelled, an error).
     pub note: Option<String>,
+    /// Where the time of a path with training helpers went, per timed epoch: the numbers of
+    /// the model of time against helpers in docs/benchmarks.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolTiming>,
+}
+
+/// A path with training helpers, per timed epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolTiming {
+    pub helpers: usize,
+    /// Parts computed.
+    pub parts: usize,
+    /// Mean seconds a helper computes one part (its own clock).
+    pub part_s: f64,
+    /// Mean seconds from sending a part to its result arriving, less the computing: the
+    /// messages (copies, structured clones, the event loops).
+    pub message_s: f64,
+    /// Seconds the training worker spends outside waiting for the helpers: the noise, the
+    /// sums of the parts, clipping, Adam, the test loss.
+    pub coordinator_s: f64,
 }
 
 /// One finished epoch.
@@ -270,6 +297,10 @@ pub enum Response {
         /// run).
         #[serde(default)]
         history: Vec<EpochReport>,
+        /// Training helpers computing the batches (0: the analysis worker alone, and always on
+        /// WebGPU).
+        #[serde(default)]
+        workers: usize,
     },
     Epoch(EpochReport),
     Finished {
@@ -385,6 +416,8 @@ mod tests {
                 n: 20,
             },
             Request::Benchmark,
+            Request::Workers { count: 3 },
+            Request::InjectHelperCrash { at_epoch: 2 },
         ];
         for m in msgs {
             let s = serde_json::to_string(&m).unwrap();
@@ -402,6 +435,7 @@ mod tests {
                 seconds_per_epoch: Some(0.25),
                 epochs_timed: 3,
                 note: None,
+                pool: None,
             }],
         });
         let s = serde_json::to_string(&report).unwrap();

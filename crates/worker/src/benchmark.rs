@@ -2,19 +2,23 @@
 //! timed, as a report users can send in, so that speeds come from real laptops and not only from
 //! the project's build machines. The workload is the benchmarks' own (docs/benchmarks.md): the
 //! default simulation, 2000 genes x 5 time points, the Reference preset with batches of 400,
-//! one warm-up epoch and then [`TIMED_EPOCHS`] timed. Nothing of the user's data or run is
-//! touched.
+//! one warm-up epoch and then [`TIMED_EPOCHS`] timed. The CPU is timed in the analysis worker
+//! alone, with one training helper, and with as many as the `Workers` setting asks for, each
+//! with where its time went (the helpers' computing, the messages, the training worker's own
+//! part), the numbers of the model of time against helpers. Nothing of the user's data or run
+//! is touched.
 
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::{Dataset, Run, Source};
 use vrnn_protocol::{
-    defaults, Backend, BenchmarkReport, Compute, GeneSelection, PathTiming, Preset, Response,
-    TrainSettings,
+    defaults, Backend, BenchmarkReport, Compute, GeneSelection, PathTiming, PoolTiming, Preset,
+    Response, TrainSettings,
 };
 use wasm_bindgen::JsValue;
 
-use crate::run::{has_webgpu, webgpu_device};
+use crate::pool::{Pool, PoolTimes};
+use crate::run::{default_workers, has_webgpu, webgpu_device};
 use crate::state::{navigator, now_s, post, yield_to_event_loop, CancelFlag, Shared};
 use crate::{adapter, load};
 
@@ -41,11 +45,47 @@ pub async fn benchmark(state: Shared, cancel: CancelFlag) {
             &dataset,
             backend::cpu_device(),
             Backend::Cpu,
-            "CPU, 1 worker",
+            "CPU, analysis worker only",
+            None,
             &cancel,
         )
         .await,
     ];
+    // The training helpers: one, and as many as the `Workers` setting asks for.
+    let asked = state.borrow().workers.unwrap_or_else(default_workers);
+    let mut counts = vec![1];
+    if asked > 1 {
+        counts.push(asked.min(defaults::PARTS));
+    }
+    for n in counts {
+        let path = if n == 1 {
+            "CPU, 1 worker".to_string()
+        } else {
+            format!("CPU, {n} workers")
+        };
+        let pool = state.borrow().pool.clone();
+        let timing = match pool.resize(n).await {
+            Ok(()) => {
+                time_path(
+                    &dataset,
+                    backend::cpu_device(),
+                    Backend::Cpu,
+                    &path,
+                    Some(&pool),
+                    &cancel,
+                )
+                .await
+            }
+            Err(e) => PathTiming {
+                path,
+                seconds_per_epoch: None,
+                epochs_timed: 0,
+                note: Some(format!("the training helpers could not start ({e})")),
+                pool: None,
+            },
+        };
+        paths.push(timing);
+    }
     let (adapter, software) = if has_webgpu() {
         match adapter::inspect().await {
             Ok(a) => (Some(a.name), a.software),
@@ -59,6 +99,7 @@ pub async fn benchmark(state: Shared, cancel: CancelFlag) {
         seconds_per_epoch: None,
         epochs_timed: 0,
         note: Some(note),
+        pool: None,
     };
     paths.push(if adapter.is_none() {
         untimed("this browser offers no WebGPU".into())
@@ -69,7 +110,9 @@ pub async fn benchmark(state: Shared, cancel: CancelFlag) {
         )
     } else {
         match webgpu_device(&state).await {
-            Ok(device) => time_path(&dataset, device, Backend::WebGpu, "WebGPU", &cancel).await,
+            Ok(device) => {
+                time_path(&dataset, device, Backend::WebGpu, "WebGPU", None, &cancel).await
+            }
             Err(e) => untimed(format!("WebGPU could not start ({e})")),
         }
     });
@@ -98,13 +141,15 @@ fn navigator_field(key: &str) -> JsValue {
     js_sys::Reflect::get(&navigator(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Trains the workload on `device`: a warm-up epoch, then [`TIMED_EPOCHS`] timed ones,
-/// yielding between batches so that Cancel is heard.
+/// Trains the workload on `device` (with `pool`'s helpers computing the batches' parts, when
+/// given): a warm-up epoch, then [`TIMED_EPOCHS`] timed ones, yielding between batches so that
+/// Cancel is heard.
 async fn time_path(
     dataset: &Dataset,
     device: Device,
     backend: Backend,
     path: &str,
+    pool: Option<&Pool>,
     cancel: &CancelFlag,
 ) -> PathTiming {
     let mut timing = PathTiming {
@@ -112,6 +157,7 @@ async fn time_path(
         seconds_per_epoch: None,
         epochs_timed: 0,
         note: None,
+        pool: None,
     };
     let epochs = 1 + TIMED_EPOCHS;
     let settings = TrainSettings {
@@ -134,17 +180,42 @@ async fn time_path(
         }
     };
     let mut started = None;
+    let mut at_start = PoolTimes::default();
     while !run.trainer.is_done() {
         yield_to_event_loop().await;
         if cancel.get() {
             timing.note = Some("cancelled".into());
             return timing;
         }
-        if run.trainer.train_batch() {
+        let last = match pool {
+            Some(pool) => {
+                let batch = run.trainer.next_parts().await;
+                let outputs = match pool.compute(&batch).await {
+                    Some(o) => o,
+                    None => {
+                        timing.note = Some(format!(
+                            "the training helpers stopped ({})",
+                            pool.take_crashes().join("; ")
+                        ));
+                        return timing;
+                    }
+                };
+                match run.trainer.apply_parts(&batch, outputs) {
+                    Ok(last) => last,
+                    Err(e) => {
+                        timing.note = Some(e);
+                        return timing;
+                    }
+                }
+            }
+            None => run.trainer.train_batch(),
+        };
+        if last {
             run.trainer.finish_epoch().await;
             let done = run.trainer.epochs_done();
             if done == 1 {
                 started = Some(now_s());
+                at_start = pool.map(Pool::times).unwrap_or_default();
             }
             post(&Response::Benchmarking {
                 label: format!("Benchmarking this machine: {path}, epoch {done} of {epochs}…"),
@@ -152,8 +223,22 @@ async fn time_path(
         }
     }
     if let Some(t0) = started {
+        let seconds = now_s() - t0;
+        let epochs = TIMED_EPOCHS as f64;
         timing.epochs_timed = TIMED_EPOCHS;
-        timing.seconds_per_epoch = Some((now_s() - t0) / TIMED_EPOCHS as f64);
+        timing.seconds_per_epoch = Some(seconds / epochs);
+        if let Some(pool) = pool {
+            let t = pool.times();
+            let parts = (t.parts - at_start.parts).max(1) as f64;
+            let compute = t.compute_s - at_start.compute_s;
+            timing.pool = Some(PoolTiming {
+                helpers: pool.size(),
+                parts: (t.parts - at_start.parts) / TIMED_EPOCHS,
+                part_s: compute / parts,
+                message_s: (t.round_trip_s - at_start.round_trip_s - compute) / parts,
+                coordinator_s: (seconds - (t.wait_s - at_start.wait_s)) / epochs,
+            });
+        }
     }
     timing
 }

@@ -6,6 +6,7 @@
 //! - [`benchmark`]: `Benchmark this machine`;
 //! - [`state`]: what the worker holds between messages, and posting to the page;
 //! - [`load`]: data in (files read in slices, the demo, cell types, dropped sessions);
+//! - [`pool`]: the training helpers that compute a CPU run's batch parts, one per core;
 //! - [`run`]: training through the engine's run pipeline, checkpoints, the analysis;
 //! - [`intake`]: the dropped files, recognised and read (tables, 10x samples, `.h5ad`);
 //! - [`saved`]: runs kept in the browser's storage, reopened, and downloaded;
@@ -21,6 +22,8 @@ mod dispatch;
 mod intake;
 #[cfg(target_arch = "wasm32")]
 mod load;
+#[cfg(target_arch = "wasm32")]
+mod pool;
 #[cfg(target_arch = "wasm32")]
 mod run;
 #[cfg(target_arch = "wasm32")]

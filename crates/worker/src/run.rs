@@ -7,12 +7,15 @@ use vrnn_engine::analysis::Progress;
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::enrich::GeneSets;
+use vrnn_engine::parts::PartOutput;
 use vrnn_engine::run::{Hooks, Trained};
+use vrnn_engine::train::PartsBatch;
 use vrnn_engine::{AnalysisError, EpochLosses, Run, RunError, Session, Source};
 use vrnn_protocol::{Backend, Compute, EpochReport, Response, TrainSettings};
 use wasm_bindgen::JsValue;
 
 use crate::adapter;
+use crate::pool::Pool;
 use crate::saved;
 use crate::state::{
     fail, navigator, now_s, post, yield_to_event_loop, CancelFlag, CurrentRun, Shared,
@@ -168,14 +171,16 @@ pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
     if let Some(message) = notice {
         post(&Response::Notice { message });
     }
+    let (pool, pool_note) = helpers(&state, backend, run.trainer.config.parts).await;
     post(&Response::Started {
         backend,
-        note,
+        note: join(note, pool_note),
         reason,
         history: vec![],
+        workers: pool.as_ref().map_or(0, Pool::size),
     });
     state.borrow_mut().current = None;
-    drive(&state, &cancel, run, saved::new_run_id()).await;
+    drive(&state, &cancel, run, pool, saved::new_run_id()).await;
 }
 
 /// Goes on training the current run (finished, cancelled or reopened) up to `epochs` in all.
@@ -218,31 +223,111 @@ pub async fn resume(
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
     };
+    let (pool, pool_note) = helpers(state, backend, run.trainer.config.parts).await;
     post(&Response::Started {
         backend,
-        note: match (note, device_note) {
-            (Some(a), Some(b)) => Some(format!("{a} {b}")),
-            (a, b) => a.or(b),
-        },
+        note: join(join(note, device_note), pool_note),
         reason,
         history: saved::reports(&run.history, run.settings.epochs, per_epoch),
+        workers: pool.as_ref().map_or(0, Pool::size),
     });
-    drive(state, cancel, run, id).await;
+    drive(state, cancel, run, pool, id).await;
+}
+
+/// Two notes as one.
+fn join(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a} {b}")),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Training helpers for a run's batches: as many as asked for (by default one per core but the
+/// page's), at most one per part; none on WebGPU, which computes a batch in one part here.
+/// When they cannot start, the batches are computed here and the note says why.
+pub async fn helpers(
+    state: &Shared,
+    backend: Backend,
+    parts: usize,
+) -> (Option<Pool>, Option<String>) {
+    let (asked, pool) = {
+        let st = state.borrow();
+        (st.workers, st.pool.clone())
+    };
+    let count = asked.unwrap_or_else(default_workers).min(parts);
+    if backend != Backend::Cpu || count == 0 {
+        pool.clear();
+        return (None, None);
+    }
+    match pool.resize(count).await {
+        Ok(()) => (Some(pool), None),
+        Err(e) => {
+            pool.clear();
+            (
+                None,
+                Some(format!(
+                    "The training helpers could not start ({e}); training in one worker."
+                )),
+            )
+        }
+    }
+}
+
+/// One helper per logical core but one, which is left to the page (at least one helper).
+pub fn default_workers() -> usize {
+    let cores = js_sys::Reflect::get(&navigator(), &JsValue::from_str("hardwareConcurrency"))
+        .ok()
+        .and_then(|c| c.as_f64())
+        .unwrap_or(1.0) as usize;
+    cores.saturating_sub(1).max(1)
 }
 
 /// What the worker does around the engine's training loop: yields so a Cancel is heard,
-/// reports each epoch, keeps a checkpoint every few seconds, and the tests' injected panic.
+/// reports each epoch, keeps a checkpoint every few seconds, hands batches to the training
+/// helpers, and the tests' injected panic and helper crash.
 struct WorkerHooks<'a> {
     state: &'a Shared,
     cancel: &'a Cell<bool>,
     id: &'a str,
     last_save: Option<f64>,
+    pool: Option<Pool>,
+    /// The run trains on the CPU backend.
+    cpu: bool,
+    /// Helper crashes already told to the page (once per run is enough).
+    crash_told: bool,
 }
 
 impl Hooks for WorkerHooks<'_> {
     async fn before_batch(&mut self) -> bool {
         yield_to_event_loop().await;
         !self.cancel.get()
+    }
+
+    /// Every CPU run hands out its batches in parts, to the helpers or (with none) to the
+    /// engine's own copy of a helper's code: so 0, 1 or 8 helpers give the same numbers.
+    fn pooled(&self) -> bool {
+        self.cpu
+    }
+
+    async fn parts(&mut self, batch: &PartsBatch) -> Option<Vec<PartOutput>> {
+        let pool = self.pool.as_ref()?;
+        let out = pool.compute(batch).await;
+        let crashes = pool.take_crashes();
+        if !crashes.is_empty() && !self.crash_told {
+            self.crash_told = true;
+            let what = crashes.join("; ");
+            post(&Response::Notice {
+                message: match &out {
+                    Some(_) => format!(
+                        "A training helper stopped and was replaced ({what}); its part was computed again, so the results are unchanged."
+                    ),
+                    None => format!(
+                        "The training helpers stopped ({what}); this batch was computed in the analysis worker, with the same results."
+                    ),
+                },
+            });
+        }
+        out
     }
 
     async fn after_epoch(&mut self, run: &Run, e: EpochLosses) {
@@ -253,6 +338,13 @@ impl Hooks for WorkerHooks<'_> {
             test_loss: e.test,
             elapsed: run.train_seconds(),
         }));
+        let crash = self.state.borrow().helper_crash;
+        if crash == Some(e.epoch) {
+            self.state.borrow_mut().helper_crash = None;
+            if let Some(pool) = &self.pool {
+                pool.crash_next_part();
+            }
+        }
         let fault = self.state.borrow().fault;
         if let Some((at, only_on_webgpu)) = fault {
             if e.epoch == at && (!only_on_webgpu || run.backend == Backend::WebGpu) {
@@ -292,12 +384,15 @@ fn set_current(state: &Shared, id: &str, session: Session) {
 
 /// Trains to the end, keeping a checkpoint every few seconds, then analyses and keeps the
 /// whole session. A Cancel keeps a last checkpoint, from which `Resume` can go on.
-async fn drive(state: &Shared, cancel: &Cell<bool>, mut run: Run, id: String) {
+async fn drive(state: &Shared, cancel: &Cell<bool>, mut run: Run, pool: Option<Pool>, id: String) {
     let mut hooks = WorkerHooks {
         state,
         cancel,
         id: &id,
         last_save: None,
+        pool,
+        cpu: run.backend == Backend::Cpu,
+        crash_told: false,
     };
     if run.train(&mut hooks).await == Trained::Stopped {
         checkpoint(state, &run, &id).await;

@@ -35,6 +35,12 @@ pub struct State {
     pub gene_sets: Option<vrnn_engine::enrich::GeneSets>,
     /// The user's last membership-core threshold, kept for the next analyses.
     pub core_threshold: Option<f64>,
+    /// Training helpers asked for (`Request::Workers`); None: one per core but the page's.
+    pub workers: Option<usize>,
+    /// The training helpers, kept between runs.
+    pub pool: crate::pool::Pool,
+    /// A helper crash asked for by the tests (see `Request::InjectHelperCrash`).
+    pub helper_crash: Option<usize>,
 }
 
 /// A data set and what it came from.

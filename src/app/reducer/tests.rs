@@ -65,6 +65,7 @@ fn started(s: &AppState, backend: Backend) {
             note: None,
             reason: None,
             history: vec![],
+            workers: 0,
         },
     );
 }
@@ -181,6 +182,7 @@ fn started_notes_add_to_the_notice() {
             note: Some("No WebGPU adapter.".into()),
             reason: None,
             history: vec![],
+            workers: 0,
         },
     );
     assert_eq!(
@@ -199,6 +201,7 @@ fn autos_reason_is_kept_for_the_run_it_chose() {
             note: None,
             reason: Some("Auto: a software adapter".into()),
             history: vec![],
+            workers: 0,
         },
     );
     assert_eq!(
@@ -523,12 +526,14 @@ fn a_benchmark_holds_training_until_its_report_comes() {
                 seconds_per_epoch: Some(0.2314),
                 epochs_timed: 3,
                 note: None,
+                pool: None,
             },
             PathTiming {
                 path: "WebGPU".into(),
                 seconds_per_epoch: None,
                 epochs_timed: 0,
                 note: Some("a software adapter".into()),
+                pool: None,
             },
         ],
     };

@@ -29,7 +29,9 @@ fn url_epochs_survive_a_preset_change() {
         compute: Some(Compute::Cpu),
         epochs: Some(3),
         fault: None,
+        workers: Some(2),
     });
+    assert_eq!(s.workers.get_untracked(), 2);
     assert_eq!(s.compute.get_untracked(), Compute::Cpu);
     s.choose_preset(Preset::Reference);
     assert_eq!(s.epochs.get_untracked(), 3);

@@ -1,6 +1,6 @@
 //! The settings of a run (`Epochs`, `Seed`, `Clusters (k)` with the analysis's `Core
 //! threshold`, `Genes`, `Gene selection` with its `FDR`, `Batch size`, `Stability runs`,
-//! `Preset`, `Latent summary`, `Compute`), the `Train`, `Cancel` and `Resume` buttons, and the
+//! `Preset`, `Latent summary`, `Compute`, `Workers`), the `Train`, `Cancel` and `Resume` buttons, and the
 //! preset's description.
 
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use vrnn_protocol::{defaults, Compute, GeneSelection, LatentSummary, Preset};
 
 use super::{DecimalSetting, NumberSetting};
 use crate::app::commands::Commands;
-use crate::app::state::{AppState, MAX_STABILITY_RUNS};
+use crate::app::state::{AppState, MAX_STABILITY_RUNS, MAX_WORKERS};
 
 #[component]
 pub fn Settings(state: AppState, commands: Commands) -> impl IntoView {
@@ -112,6 +112,8 @@ pub fn Settings(state: AppState, commands: Commands) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
+            <NumberSetting label="Workers" value=state.workers min=0 max=MAX_WORKERS
+                hint="Training helpers (Web Workers) that share a CPU run's batches, one per core by default; 0 trains in one worker. The results are the same for any number." />
             <button type="button" on:click=move |_| commands.train()
                 prop:disabled=move || !state.can_train()>"Train"</button>
             <button type="button" on:click=move |_| commands.cancel()

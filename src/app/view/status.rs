@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+use vrnn_protocol::Backend;
+
 use crate::app::state::{AppState, Phase};
 use crate::plots;
 
@@ -22,6 +24,15 @@ pub fn Messages(state: AppState) -> impl IntoView {
     }
 }
 
+/// The compute as the page names it: "CPU, 2 workers" when training helpers share the batches.
+fn compute_label(backend: Backend, workers: usize) -> String {
+    match (backend, workers) {
+        (Backend::Cpu, 1) => "CPU, 1 worker".into(),
+        (Backend::Cpu, n) if n > 1 => format!("CPU, {n} workers"),
+        (b, _) => b.label().into(),
+    }
+}
+
 /// The status line (`role=status`) and the compute in use, with why `Auto` chose it.
 #[component]
 pub fn StatusLine(state: AppState) -> impl IntoView {
@@ -30,12 +41,16 @@ pub fn StatusLine(state: AppState) -> impl IntoView {
         <p class="backend">
             {move || {
                 let reason = state.backend_reason.get();
+                let workers = state.backend_workers.get();
                 state
                     .backend
                     .get()
-                    .map(|b| match reason {
-                        Some(r) => format!("Compute in use: {} ({r})", b.label()),
-                        None => format!("Compute in use: {}", b.label()),
+                    .map(|b| {
+                        let compute = compute_label(b, workers);
+                        match reason {
+                            Some(r) => format!("Compute in use: {compute} ({r})"),
+                            None => format!("Compute in use: {compute}"),
+                        }
                     })
                     .unwrap_or_default()
             }}

@@ -13,7 +13,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{vrnn_loss_part, vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
+use crate::model::{vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
+use crate::parts::{part_gradients as part_grads, PartHeader, PartInput, PartModel, PartOutput};
 use vrnn_kernels::chacha::NoiseRng;
 
 /// Every hyper-parameter of a training run; defaults are the reference's.
@@ -116,9 +117,20 @@ pub fn clip_global_norm<M: Module>(
 /// Standard-normal noise drawn on the host from a seeded generator, so that CPU and WebGPU
 /// runs with the same seed see the same numbers.
 pub fn normal_noise(rng: &mut impl Rng, shape: [usize; 3], device: &Device) -> Tensor<3> {
-    let n = shape.iter().product();
-    let v: Vec<f32> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
+    let v = normal_values(rng, shape.iter().product());
     Tensor::from_data(TensorData::new(v, shape), device)
+}
+
+/// `n` standard-normal values, as [`normal_noise`] draws them.
+fn normal_values(rng: &mut impl Rng, n: usize) -> Vec<f32> {
+    (0..n).map(|_| StandardNormal.sample(rng)).collect()
+}
+
+/// Where a batch's parts start and how long each is: [`TrainConfig::parts`] parts of
+/// consecutive genes, the last one shorter.
+fn part_spans(n: usize, parts: usize) -> Vec<(usize, usize)> {
+    let size = n.div_ceil(parts.clamp(1, n.max(1))).max(1);
+    (0..n).step_by(size).map(|s| (s, size.min(n - s))).collect()
 }
 
 /// Adds the gradients of `from` to those of `into`, parameter by parameter.
@@ -137,22 +149,6 @@ impl ModuleVisitor for AddGrads<'_> {
             self.into.register::<D>(param.id, sum);
         }
     }
-}
-
-/// The loss (detached) and parameter gradients of one part of a batch of `batch` genes.
-/// `model` must have its own autodiff graph (see [`batch_grads`]).
-fn part_grads(
-    model: &Vrnn,
-    x: Tensor<3>,
-    eps: Tensor<3>,
-    w: Option<Tensor<3>>,
-    beta: f64,
-    batch: usize,
-) -> (Tensor<1>, GradientsParams) {
-    let out = model.forward(x.clone(), eps);
-    let loss = vrnn_loss_part(x, &out, beta, w, batch).loss;
-    let grads = loss.backward();
-    (loss.detach(), GradientsParams::from_grads(grads, model))
 }
 
 /// One part of a batch: its model (a fork of the batch's) and its genes' inputs.
@@ -176,14 +172,13 @@ fn batch_grads(
     threads: usize,
 ) -> (Tensor<1>, GradientsParams) {
     let n = x.dims()[0];
-    let size = n.div_ceil(parts.clamp(1, n.max(1)));
-    if size >= n {
+    let spans = part_spans(n, parts);
+    if spans.len() <= 1 {
         return part_grads(model, x, eps, w, beta, n);
     }
-    let jobs: Vec<Part> = (0..n)
-        .step_by(size)
-        .map(|start| {
-            let len = size.min(n - start);
+    let jobs: Vec<Part> = spans
+        .into_iter()
+        .map(|(start, len)| {
             (
                 model.clone().fork(device),
                 x.clone().narrow(0, start, len),
@@ -293,6 +288,18 @@ pub struct Trainer {
     train_sum: Option<Tensor<1>>,
     /// Threads that compute a batch's parts natively (speed only: see [`TrainConfig::parts`]).
     threads: usize,
+    /// The sequences and inverse variances on the host too, for batches handed out in parts
+    /// ([`Trainer::next_parts`]): reading them back from the device each batch would cost more.
+    host_data: Vec<f32>,
+    host_inverse_variance: Option<Vec<f32>>,
+}
+
+/// A training batch as parts for helpers: the weights every part is computed with (flat, see
+/// [`Vrnn::flat_weights`]) and each part's numbers. [`Trainer::apply_parts`] takes the results.
+#[derive(Debug, Clone)]
+pub struct PartsBatch {
+    pub weights: Vec<f32>,
+    pub parts: Vec<PartInput>,
 }
 
 impl Trainer {
@@ -334,6 +341,8 @@ impl Trainer {
             epoch: 0,
             train_sum: None,
             threads: 1,
+            host_data: means.to_vec(),
+            host_inverse_variance: None,
         }
     }
 
@@ -351,6 +360,7 @@ impl Trainer {
     /// likelihood instead of the reference's unit variance.
     pub fn with_inverse_variance(mut self, inverse_variance: &[f32]) -> Self {
         let [n, t, _] = self.data.dims();
+        self.host_inverse_variance = Some(inverse_variance.to_vec());
         self.inverse_variance = Some(Tensor::from_data(
             TensorData::new(inverse_variance.to_vec(), [n, t, 1]),
             &self.device,
@@ -454,6 +464,115 @@ impl Trainer {
             None => l,
         });
         self.next_batch >= self.batches.len()
+    }
+
+    /// The next batch (starting a new epoch if needed) split into [`TrainConfig::parts`] parts
+    /// for helpers to compute: the genes and noise [`Trainer::train_batch`] would use, in the
+    /// same parts. The browser's training worker hands them to its pool of helpers.
+    pub async fn next_parts(&mut self) -> PartsBatch {
+        if self.next_batch >= self.batches.len() {
+            self.start_epoch();
+        }
+        let genes = std::mem::take(&mut self.batches[self.next_batch]);
+        self.next_batch += 1;
+        let (t, z) = (self.steps, self.config.model.z_dim);
+        let eps = normal_values(&mut self.rng, genes.len() * t * z);
+        let rows = |from: &[f32], genes: &[usize]| -> Vec<f32> {
+            genes
+                .iter()
+                .flat_map(|&g| from[g * t..(g + 1) * t].iter().copied())
+                .collect()
+        };
+        let parts = part_spans(genes.len(), self.config.parts)
+            .into_iter()
+            .enumerate()
+            .map(|(index, (start, len))| {
+                let mine = &genes[start..start + len];
+                PartInput {
+                    header: PartHeader {
+                        step: 0,
+                        index,
+                        batch: genes.len(),
+                        genes: len,
+                        steps: t,
+                        beta: self.config.beta,
+                        model: self.config.model.clone(),
+                    },
+                    x: rows(&self.host_data, mine),
+                    eps: eps[start * t * z..(start + len) * t * z].to_vec(),
+                    w: self.host_inverse_variance.as_ref().map(|w| rows(w, mine)),
+                }
+            })
+            .collect();
+        PartsBatch {
+            weights: self.model().flat_weights().await,
+            parts,
+        }
+    }
+
+    /// The parts of `batch` computed here, as a helper would (the fallback when helpers fail).
+    pub async fn parts_here(&self, batch: &PartsBatch) -> Result<Vec<PartOutput>, String> {
+        let mut helper = PartModel::with_model(
+            self.config.model.clone(),
+            self.model().clone(),
+            self.device.clone(),
+        );
+        helper.set_weights(0, &batch.weights)?;
+        let mut out = Vec::with_capacity(batch.parts.len());
+        for part in &batch.parts {
+            let mut part = part.clone();
+            part.header.step = 0;
+            out.push(helper.gradients(&part).await?);
+        }
+        Ok(out)
+    }
+
+    /// Sums the parts' losses and gradients in part order and takes the optimiser step: the
+    /// same step as [`Trainer::train_batch`] of the same parts. Refuses results that do not
+    /// fit (a missing part, a buffer of the wrong size), changing nothing. Returns `true` when
+    /// the batch was the epoch's last.
+    pub fn apply_parts(
+        &mut self,
+        batch: &PartsBatch,
+        mut outputs: Vec<PartOutput>,
+    ) -> Result<bool, String> {
+        outputs.sort_by_key(|o| o.index);
+        if outputs.len() != batch.parts.len()
+            || outputs.iter().enumerate().any(|(i, o)| o.index != i)
+        {
+            return Err(format!(
+                "{} results for a batch of {} parts",
+                outputs.len(),
+                batch.parts.len()
+            ));
+        }
+        let model = self.model();
+        let inner = self.device.clone().inner();
+        let mut grads = Vec::with_capacity(outputs.len());
+        for o in &outputs {
+            grads.push(model.gradients_from_flat(&o.grads, &inner)?);
+        }
+        let mut grads = grads.into_iter();
+        let mut sum = grads.next().expect("a batch has at least one part");
+        for g in grads {
+            model.visit(&mut AddGrads {
+                into: &mut sum,
+                from: g,
+            });
+        }
+        let loss = outputs
+            .iter()
+            .map(|o| Tensor::<1>::from_data(TensorData::new(vec![o.loss], [1]), &self.device))
+            .reduce(|a, b| a + b)
+            .expect("a batch has at least one part");
+        let model = self.model.take().expect("model present");
+        clip_global_norm(&model, &mut sum, self.config.clip_norm);
+        self.model = Some(self.optim.step(self.config.lr, model, sum));
+        self.train_sum = Some(match self.train_sum.take() {
+            Some(s) => s + loss,
+            None => loss,
+        });
+        Ok(self.next_batch >= self.batches.len())
     }
 
     /// Closes the epoch: evaluates the test genes without gradients (z still sampled, as the

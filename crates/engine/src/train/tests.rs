@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::backend::{cpu_device, training_device};
+use crate::parts::PartModel;
 use burn::tensor::Distribution;
+use rand::SeedableRng;
 
 /// A model on a seeded training device and a random batch of `genes` sequences with its noise.
 fn batch(seed: u64, genes: usize) -> (Device, Vrnn, Tensor<3>, Tensor<3>) {
@@ -73,4 +75,127 @@ fn threads_change_nothing_but_the_speed() {
             assert_eq!(bits(a), bits(&g[name].1), "{name} on {threads} threads");
         }
     }
+}
+
+/// A trainer over `genes` random sequences of 6 time points, with inverse variances.
+fn trainer(genes: usize, parts: usize) -> Trainer {
+    let device = training_device(cpu_device(), 9);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let means: Vec<f32> = (0..genes * 6)
+        .map(|_| rand_distr::Distribution::<f32>::sample(&StandardNormal, &mut rng))
+        .collect();
+    let w: Vec<f32> = (0..genes * 6).map(|i| 0.5 + (i % 7) as f32 / 4.0).collect();
+    let config = TrainConfig::new()
+        .with_epochs(2)
+        .with_batch_size(23)
+        .with_parts(parts)
+        .with_seed(11);
+    Trainer::new(config, &means, genes, 6, &device).with_inverse_variance(&w)
+}
+
+/// The bits of a trainer's weights after its epochs, and its losses.
+fn outcome(t: &Trainer, losses: &[EpochLosses]) -> (Vec<u32>, Vec<(u64, u64)>) {
+    let weights = pollster::block_on(t.model().flat_weights());
+    (
+        weights.iter().map(|v| v.to_bits()).collect(),
+        losses
+            .iter()
+            .map(|e| (e.train.to_bits(), e.test.to_bits()))
+            .collect(),
+    )
+}
+
+/// Batches handed out in parts, computed by helpers (here: each part on its own freshly made
+/// model, as a helper in another worker would, in any order) give the same bits whoever
+/// computes them and in whatever order they come back: the browser's pool of 1, 2 or 4
+/// helpers trains the same model.
+#[test]
+fn parts_computed_by_helpers_in_any_order_train_the_same_model() {
+    let helpers = |order: fn(usize) -> Vec<usize>| {
+        let mut t = trainer(50, 4);
+        let mut losses = Vec::new();
+        while !t.is_done() {
+            let batch = pollster::block_on(t.next_parts());
+            let mut outputs = Vec::new();
+            for i in order(batch.parts.len()) {
+                let device = cpu_device();
+                device.seed(1);
+                let mut helper = PartModel::new(t.config.model.clone(), device.autodiff());
+                helper.set_weights(7, &batch.weights).unwrap();
+                let mut part = batch.parts[i].clone();
+                part.header.step = 7;
+                outputs.push(pollster::block_on(helper.gradients(&part)).unwrap());
+            }
+            if t.apply_parts(&batch, outputs).unwrap() {
+                losses.push(pollster::block_on(t.finish_epoch()));
+            }
+        }
+        outcome(&t, &losses)
+    };
+    let in_order = helpers(|n| (0..n).collect());
+    let reversed = helpers(|n| (0..n).rev().collect());
+    let odd_first = helpers(|n| {
+        (0..n)
+            .filter(|i| i % 2 == 1)
+            .chain((0..n).step_by(2))
+            .collect()
+    });
+    assert_eq!(in_order.1.len(), 2, "two epochs");
+    assert_eq!(in_order, reversed);
+    assert_eq!(in_order, odd_first);
+
+    // The worker's own fallback (`parts_here`) is the same computation.
+    let mut t = trainer(50, 4);
+    let mut losses = Vec::new();
+    while !t.is_done() {
+        let batch = pollster::block_on(t.next_parts());
+        let outputs = pollster::block_on(t.parts_here(&batch)).unwrap();
+        if t.apply_parts(&batch, outputs).unwrap() {
+            losses.push(pollster::block_on(t.finish_epoch()));
+        }
+    }
+    assert_eq!(
+        outcome(&t, &losses),
+        in_order,
+        "parts computed by the worker itself"
+    );
+
+    // And the same training as batches computed in one place, up to rounding (the parts
+    // there read the live weights, whose layout differs from a fresh copy's).
+    let mut t = trainer(50, 4);
+    let mut local = Vec::new();
+    while !t.is_done() {
+        if t.train_batch() {
+            local.push(pollster::block_on(t.finish_epoch()));
+        }
+    }
+    for (a, b) in local.iter().zip(&losses) {
+        assert!(
+            (a.train - b.train).abs() <= 1e-5 * a.train.abs(),
+            "{a:?} vs {b:?}"
+        );
+    }
+}
+
+/// Results that do not fit the batch are refused and change nothing.
+#[test]
+fn parts_that_do_not_fit_are_refused() {
+    let mut t = trainer(50, 4);
+    let batch = pollster::block_on(t.next_parts());
+    assert_eq!(batch.parts.len(), 4);
+    let before = pollster::block_on(t.model().flat_weights());
+    let mut outputs = pollster::block_on(t.parts_here(&batch)).unwrap();
+    outputs.pop();
+    assert!(
+        t.apply_parts(&batch, outputs.clone()).is_err(),
+        "a part missing"
+    );
+    outputs.push(PartOutput {
+        index: 3,
+        loss: 0.0,
+        grads: vec![0.0; 5],
+    });
+    let err = t.apply_parts(&batch, outputs).unwrap_err();
+    assert!(err.contains("5 gradients"), "{err}");
+    assert_eq!(pollster::block_on(t.model().flat_weights()), before);
 }

@@ -1,0 +1,330 @@
+//! A training batch handed out in parts. The browser's training worker keeps the weights, the
+//! optimiser and the noise; its helpers (one per core, each a CPU-only wasm instance) compute
+//! the gradients of the parts they are given. What travels is plain numbers: the weights and
+//! gradients as one flat `f32` buffer each, in the model's own parameter order and layout
+//! (burn's, not PyTorch's, so that nothing is transposed and every product reads its operands
+//! exactly as the worker's own would), and each part's inputs.
+//!
+//! A part's numbers do not depend on who computes it, so the worker sums the parts in part
+//! order and a run is the same with any number of helpers (crates/engine's `Trainer`).
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{vrnn_loss_part, Vrnn, VrnnConfig};
+
+/// The loss (detached) and parameter gradients of one part of a batch of `batch` genes.
+/// `model` must have its own autodiff graph: a fork (`model.clone().fork(device)`) when parts
+/// run side by side.
+pub fn part_gradients(
+    model: &Vrnn,
+    x: Tensor<3>,
+    eps: Tensor<3>,
+    w: Option<Tensor<3>>,
+    beta: f64,
+    batch: usize,
+) -> (Tensor<1>, GradientsParams) {
+    let out = model.forward(x.clone(), eps);
+    let loss = vrnn_loss_part(x, &out, beta, w, batch).loss;
+    let grads = loss.backward();
+    (loss.detach(), GradientsParams::from_grads(grads, model))
+}
+
+/// What a helper is told about a part besides its numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartHeader {
+    /// The optimiser step whose weights the part is computed with.
+    pub step: u64,
+    /// The part's place in its batch: results are summed in this order.
+    pub index: usize,
+    /// Genes in the whole batch (the loss is averaged over them).
+    pub batch: usize,
+    /// Genes in this part.
+    pub genes: usize,
+    /// Time points per gene.
+    pub steps: usize,
+    pub beta: f64,
+    pub model: VrnnConfig,
+}
+
+/// One part of a batch: `x` is `genes × steps`, `eps` is `genes × steps × z_dim`, `w` (the
+/// likelihood's inverse variances, when the run has them) like `x`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartInput {
+    pub header: PartHeader,
+    pub x: Vec<f32>,
+    pub eps: Vec<f32>,
+    pub w: Option<Vec<f32>>,
+}
+
+/// A part's result: its share of the batch loss, and its gradients as one flat buffer
+/// ([`Vrnn::flat_gradients`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartOutput {
+    pub index: usize,
+    pub loss: f32,
+    pub grads: Vec<f32>,
+}
+
+/// Collects every parameter, flattened, in the module's order.
+struct Flatten<'a> {
+    out: Vec<Tensor<1>>,
+    grads: Option<&'a GradientsParams>,
+}
+
+impl ModuleVisitor for Flatten<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let value = param.val();
+        let n = value.shape().num_elements();
+        let t = match self.grads {
+            None => value,
+            Some(g) => g
+                .get::<D>(param.id)
+                .unwrap_or_else(|| Tensor::zeros(value.dims(), &value.device())),
+        };
+        self.out.push(t.reshape([n]));
+    }
+}
+
+/// Replaces every parameter's value with the next values of a flat buffer.
+struct Load<'a> {
+    values: &'a [f32],
+    at: usize,
+    device: &'a Device,
+}
+
+impl ModuleMapper for Load<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (values, device) = (self.values, self.device);
+        let at = &mut self.at;
+        param.map(|old| {
+            let shape = old.dims();
+            let n = shape.iter().product::<usize>();
+            let new = values[*at..*at + n].to_vec();
+            *at += n;
+            Tensor::from_data(TensorData::new(new, shape), device).require_grad()
+        })
+    }
+}
+
+/// Builds gradients from a flat buffer, parameter by parameter.
+struct Unflatten<'a> {
+    values: &'a [f32],
+    at: usize,
+    device: &'a Device,
+    grads: GradientsParams,
+}
+
+impl ModuleVisitor for Unflatten<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let shape = param.val().dims();
+        let n = shape.iter().product::<usize>();
+        let values = self.values[self.at..self.at + n].to_vec();
+        self.at += n;
+        self.grads.register::<D>(
+            param.id,
+            Tensor::from_data(TensorData::new(values, shape), self.device),
+        );
+    }
+}
+
+/// Reads a flat tensor back asynchronously (the only read WebGPU allows).
+async fn read(parts: Vec<Tensor<1>>) -> Vec<f32> {
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    Tensor::cat(parts, 0)
+        .into_data_async()
+        .await
+        .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+        .unwrap_or_default()
+}
+
+impl Vrnn {
+    /// Number of values in [`Vrnn::flat_weights`] and [`Vrnn::flat_gradients`].
+    pub fn flat_len(&self) -> usize {
+        self.num_params()
+    }
+
+    /// Every weight in one buffer, in the module's parameter order and burn's layout.
+    pub async fn flat_weights(&self) -> Vec<f32> {
+        let mut f = Flatten {
+            out: Vec::new(),
+            grads: None,
+        };
+        self.visit(&mut f);
+        read(f.out).await
+    }
+
+    /// The gradients of every parameter in the order and layout of [`Vrnn::flat_weights`]
+    /// (zeros for a parameter without one).
+    pub async fn flat_gradients(&self, grads: &GradientsParams) -> Vec<f32> {
+        let mut f = Flatten {
+            out: Vec::new(),
+            grads: Some(grads),
+        };
+        self.visit(&mut f);
+        read(f.out).await
+    }
+
+    /// This model with the weights of a [`Vrnn::flat_weights`] buffer, on `device`.
+    pub fn with_flat_weights(self, values: &[f32], device: &Device) -> Result<Vrnn, String> {
+        self.check_len(values.len(), "weights")?;
+        Ok(self.map(&mut Load {
+            values,
+            at: 0,
+            device,
+        }))
+    }
+
+    /// Gradients for this model's parameters from a [`Vrnn::flat_gradients`] buffer of a model
+    /// of the same sizes, on `device` (the optimiser's: the training device's inner one).
+    pub fn gradients_from_flat(
+        &self,
+        values: &[f32],
+        device: &Device,
+    ) -> Result<GradientsParams, String> {
+        self.check_len(values.len(), "gradients")?;
+        let mut u = Unflatten {
+            values,
+            at: 0,
+            device,
+            grads: GradientsParams::new(),
+        };
+        self.visit(&mut u);
+        Ok(u.grads)
+    }
+
+    fn check_len(&self, got: usize, what: &str) -> Result<(), String> {
+        let want = self.flat_len();
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("{got} {what} for a model of {want} parameters"))
+        }
+    }
+}
+
+/// A helper's model: built once, given each step's weights, and asked for parts' gradients.
+pub struct PartModel {
+    config: VrnnConfig,
+    device: Device,
+    model: Vrnn,
+    /// The step whose weights it holds.
+    step: Option<u64>,
+}
+
+impl PartModel {
+    /// A model of `config`'s sizes on `device`, an autodiff device of the CPU backend.
+    pub fn new(config: VrnnConfig, device: Device) -> PartModel {
+        PartModel {
+            model: config.init(&device),
+            config,
+            device,
+            step: None,
+        }
+    }
+
+    /// A model of `config`'s sizes made from `model` (whose weights [`PartModel::set_weights`]
+    /// replaces), without initialising one: the training worker's own fallback.
+    pub fn with_model(config: VrnnConfig, model: Vrnn, device: Device) -> PartModel {
+        PartModel {
+            model,
+            config,
+            device,
+            step: None,
+        }
+    }
+
+    pub fn config(&self) -> &VrnnConfig {
+        &self.config
+    }
+
+    /// The step whose weights it holds (None before the first).
+    pub fn step(&self) -> Option<u64> {
+        self.step
+    }
+
+    /// Takes the weights of `step`.
+    pub fn set_weights(&mut self, step: u64, values: &[f32]) -> Result<(), String> {
+        let model = self.model.clone().with_flat_weights(values, &self.device)?;
+        self.model = model;
+        self.step = Some(step);
+        Ok(())
+    }
+
+    /// The part's loss and flat gradients, with the weights of the part's step.
+    pub async fn gradients(&self, part: &PartInput) -> Result<PartOutput, String> {
+        let h = &part.header;
+        if self.step != Some(h.step) {
+            return Err(format!(
+                "part {} of step {} arrived without that step's weights",
+                h.index, h.step
+            ));
+        }
+        let z = h.model.z_dim;
+        let (g, t) = (h.genes, h.steps);
+        let sized = |v: &[f32], n: usize, what: &str| {
+            if v.len() == n {
+                Ok(v.to_vec())
+            } else {
+                Err(format!(
+                    "part {}: {} values of {what}, expected {n}",
+                    h.index,
+                    v.len()
+                ))
+            }
+        };
+        let x = Tensor::<3>::from_data(
+            TensorData::new(sized(&part.x, g * t, "x")?, [g, t, 1]),
+            &self.device,
+        );
+        let eps = Tensor::<3>::from_data(
+            TensorData::new(sized(&part.eps, g * t * z, "noise")?, [g, t, z]),
+            &self.device,
+        );
+        let w = match &part.w {
+            Some(w) => Some(Tensor::<3>::from_data(
+                TensorData::new(sized(w, g * t, "weights")?, [g, t, 1]),
+                &self.device,
+            )),
+            None => None,
+        };
+        let (loss, grads) = part_gradients(&self.model, x, eps, w, h.beta, h.batch);
+        let loss = read(vec![loss]).await.first().copied().unwrap_or(f32::NAN);
+        let grads = self.model.flat_gradients(&grads).await;
+        Ok(PartOutput {
+            index: h.index,
+            loss,
+            grads,
+        })
+    }
+}
+
+/// What the training worker tells a helper (the JSON head of its message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToHelper {
+    /// Compute this part; its numbers follow in the message.
+    Part(PartHeader),
+    /// A testing aid: the helper panics when the next part arrives, as a crashed one would.
+    Crash,
+}
+
+/// What a helper answers (the JSON head of its message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromHelper {
+    /// Started and listening.
+    Ready,
+    /// The part's loss and the seconds the helper spent on it; its flat gradients follow in
+    /// the message.
+    Done {
+        step: u64,
+        index: usize,
+        loss: f32,
+        seconds: f64,
+    },
+    /// The part could not be computed (a message that does not fit the model).
+    Failed { index: usize, message: String },
+}

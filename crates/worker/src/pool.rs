@@ -1,0 +1,385 @@
+//! The pool of training helpers: one Web Worker per core (crates/helper, a CPU-only wasm
+//! build compiled once here and sent to each as a `WebAssembly.Module`), computing the parts
+//! of each training batch. This worker keeps the weights, the optimiser and the noise; a
+//! helper gets a part (and the step's weights when it does not hold them), answers with the
+//! part's loss and gradients, and gets the next part: parts are handed out as helpers come
+//! free, so a slow core does not hold the step. The engine sums the parts in part order, so a
+//! run gives the same numbers with any number of helpers.
+//!
+//! A helper that crashes is replaced and the part it held is handed out again; when no helper
+//! is left (or none can start), the engine computes the batch here, with the same numbers.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Float32Array, Function, Promise};
+use vrnn_engine::parts::{FromHelper, PartOutput, ToHelper};
+use vrnn_engine::train::PartsBatch;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use crate::state::now_s;
+
+/// The helpers' bootstrap (public/helper-loader.js): it loads the glue, then instantiates the
+/// module of its first message.
+const LOADER: &str = "./helper-loader.js";
+/// The helpers' wasm, written by trunk next to this worker's.
+const MODULE: &str = "./vrnn-helper_bg.wasm";
+/// Helpers replaced per run after crashes before the pool gives up on them.
+const MAX_RESTARTS: usize = 4;
+
+/// Time spent by the pool, for the benchmark's model of time against helpers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PoolTimes {
+    /// Parts computed.
+    pub parts: usize,
+    /// Seconds helpers spent computing them (their own clocks).
+    pub compute_s: f64,
+    /// Seconds from sending each part to its result arriving, summed over parts.
+    pub round_trip_s: f64,
+    /// Seconds this worker waited for batches.
+    pub wait_s: f64,
+}
+
+struct Helper {
+    id: usize,
+    worker: Worker,
+    ready: bool,
+    /// The weights version it holds.
+    holds: Option<u64>,
+    /// The part it is computing, and when it was sent.
+    busy: Option<(usize, f64)>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// The batch being computed.
+struct InFlight {
+    version: u64,
+    batch: Rc<PartsBatch>,
+    weights: Float32Array,
+    queue: VecDeque<usize>,
+    results: Vec<Option<PartOutput>>,
+    left: usize,
+    /// Set when the parts cannot be computed by helpers (the engine computes them here).
+    failed: bool,
+    resolve: Function,
+}
+
+#[derive(Default)]
+struct Inner {
+    module: Option<JsValue>,
+    helpers: Vec<Helper>,
+    next_id: usize,
+    version: u64,
+    batch: Option<InFlight>,
+    restarts: usize,
+    /// Why helpers stopped since the last [`Pool::take_crashes`].
+    crashes: Vec<String>,
+    times: PoolTimes,
+    /// A testing aid: the next part sent crashes its helper.
+    crash_next: bool,
+}
+
+/// The pool; cheap to clone (one pool per worker, kept between runs).
+#[derive(Clone, Default)]
+pub struct Pool(Rc<RefCell<Inner>>);
+
+impl Pool {
+    /// Makes the pool `size` helpers strong (compiling their module the first time), ready
+    /// for a new run. Helpers start in the background: parts go to those that are ready.
+    pub async fn resize(&self, size: usize) -> Result<(), String> {
+        if self.0.borrow().module.is_none() {
+            let module = compile().await?;
+            self.0.borrow_mut().module = Some(module);
+        }
+        let mut inner = self.0.borrow_mut();
+        inner.restarts = 0;
+        inner.crashes.clear();
+        inner.times = PoolTimes::default();
+        inner.helpers.truncate(size);
+        while inner.helpers.len() < size {
+            let h = spawn(&self.0, &mut inner)?;
+            inner.helpers.push(h);
+        }
+        Ok(())
+    }
+
+    /// Helpers in the pool now.
+    pub fn size(&self) -> usize {
+        self.0.borrow().helpers.len()
+    }
+
+    /// Stops every helper (their memory is returned).
+    pub fn clear(&self) {
+        self.0.borrow_mut().helpers.clear();
+    }
+
+    /// The parts' results from the helpers, or None when they could not compute them.
+    pub async fn compute(&self, batch: &PartsBatch) -> Option<Vec<PartOutput>> {
+        let t0 = now_s();
+        let batch = Rc::new(batch.clone());
+        let mut setup = |resolve: Function, _reject: Function| {
+            let mut inner = self.0.borrow_mut();
+            inner.version += 1;
+            let n = batch.parts.len();
+            inner.batch = Some(InFlight {
+                version: inner.version,
+                weights: Float32Array::from(&batch.weights[..]),
+                batch: batch.clone(),
+                queue: (0..n).collect(),
+                results: vec![None; n],
+                left: n,
+                failed: inner.helpers.is_empty(),
+                resolve,
+            });
+        };
+        let promise = Promise::new(&mut setup);
+        dispatch(&self.0, &mut self.0.borrow_mut());
+        let _ = JsFuture::from(promise).await;
+        let mut inner = self.0.borrow_mut();
+        inner.times.wait_s += now_s() - t0;
+        let done = inner.batch.take()?;
+        if done.failed {
+            return None;
+        }
+        done.results.into_iter().collect()
+    }
+
+    /// Why helpers stopped since the last call (each was replaced or its work redone).
+    pub fn take_crashes(&self) -> Vec<String> {
+        std::mem::take(&mut self.0.borrow_mut().crashes)
+    }
+
+    pub fn times(&self) -> PoolTimes {
+        self.0.borrow().times
+    }
+
+    /// A testing aid: the helper given the next part crashes on it.
+    pub fn crash_next_part(&self) {
+        self.0.borrow_mut().crash_next = true;
+    }
+}
+
+/// Fetches and compiles the helpers' module once.
+async fn compile() -> Result<JsValue, String> {
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let fail = |what: &str, e: JsValue| format!("{what} {MODULE}: {e:?}");
+    let response: web_sys::Response = JsFuture::from(global.fetch_with_str(MODULE))
+        .await
+        .map_err(|e| fail("could not fetch", e))?
+        .unchecked_into();
+    if !response.ok() {
+        return Err(format!(
+            "could not fetch {MODULE}: HTTP {}",
+            response.status()
+        ));
+    }
+    let bytes = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|e| fail("could not read", e))?,
+    )
+    .await
+    .map_err(|e| fail("could not read", e))?;
+    JsFuture::from(js_sys::WebAssembly::compile(&bytes))
+        .await
+        .map_err(|e| fail("could not compile", e))
+}
+
+/// Starts a helper and sends it the module.
+fn spawn(pool: &Rc<RefCell<Inner>>, inner: &mut Inner) -> Result<Helper, String> {
+    let id = inner.next_id;
+    inner.next_id += 1;
+    let worker =
+        Worker::new(LOADER).map_err(|e| format!("a training helper could not start: {e:?}"))?;
+    let weak: Weak<RefCell<Inner>> = Rc::downgrade(pool);
+    let w = weak.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        if let Some(p) = w.upgrade() {
+            heard(&p, id, ev);
+        }
+    });
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+        ev.prevent_default();
+        if let Some(p) = weak.upgrade() {
+            crashed(&p, id, ev.message());
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    if let Some(module) = &inner.module {
+        worker
+            .post_message(module)
+            .map_err(|e| format!("a training helper could not be given its module: {e:?}"))?;
+    }
+    Ok(Helper {
+        id,
+        worker,
+        ready: false,
+        holds: None,
+        busy: None,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+/// A helper's message.
+fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
+    let arr: Array = ev.data().unchecked_into();
+    let head = arr.get(0).as_string().unwrap_or_default();
+    let message = serde_json::from_str::<FromHelper>(&head);
+    let mut inner = pool.borrow_mut();
+    let inner = &mut *inner;
+    let Some(h) = inner.helpers.iter_mut().find(|h| h.id == id) else {
+        return;
+    };
+    match message {
+        Ok(FromHelper::Ready) => h.ready = true,
+        Ok(FromHelper::Done {
+            step,
+            index,
+            loss,
+            seconds,
+        }) => {
+            let sent = h.busy.take().map(|b| b.1);
+            let grads = arr
+                .get(1)
+                .dyn_into::<Float32Array>()
+                .map(|a| a.to_vec())
+                .unwrap_or_default();
+            if let Some(b) = inner.batch.as_mut().filter(|b| b.version == step) {
+                if let Some(slot) = b.results.get_mut(index).filter(|s| s.is_none()) {
+                    *slot = Some(PartOutput { index, loss, grads });
+                    b.left -= 1;
+                    inner.times.parts += 1;
+                    inner.times.compute_s += seconds;
+                    inner.times.round_trip_s += sent.map_or(0.0, |t| now_s() - t);
+                }
+            }
+        }
+        Ok(FromHelper::Failed { message, .. }) => {
+            h.busy = None;
+            inner
+                .crashes
+                .push(format!("a training helper refused a part ({message})"));
+            if let Some(b) = inner.batch.as_mut() {
+                b.failed = true;
+            }
+        }
+        Err(e) => {
+            h.busy = None;
+            inner.crashes.push(format!(
+                "a training helper sent an unreadable message ({e})"
+            ));
+            if let Some(b) = inner.batch.as_mut() {
+                b.failed = true;
+            }
+        }
+    }
+    dispatch(pool, inner);
+}
+
+/// A helper stopped (a panic, or it could not start): it is replaced, and the part it held is
+/// handed out again.
+fn crashed(pool: &Rc<RefCell<Inner>>, id: usize, message: String) {
+    let mut inner = pool.borrow_mut();
+    let inner = &mut *inner;
+    let Some(at) = inner.helpers.iter().position(|h| h.id == id) else {
+        return;
+    };
+    let gone = inner.helpers.remove(at);
+    inner.crashes.push(if message.is_empty() {
+        "a training helper stopped".to_string()
+    } else {
+        format!("a training helper stopped ({message})")
+    });
+    if let (Some((part, _)), Some(b)) = (gone.busy, inner.batch.as_mut()) {
+        if b.results.get(part).is_some_and(|r| r.is_none()) {
+            b.queue.push_front(part);
+        }
+    }
+    drop(gone);
+    if inner.restarts < MAX_RESTARTS {
+        inner.restarts += 1;
+        match spawn(pool, inner) {
+            Ok(h) => inner.helpers.push(h),
+            Err(e) => inner.crashes.push(e),
+        }
+    }
+    if inner.helpers.is_empty() {
+        if let Some(b) = inner.batch.as_mut() {
+            b.failed = true;
+        }
+    }
+    dispatch(pool, inner);
+}
+
+/// Hands queued parts to ready, idle helpers; resolves the batch when it is complete or failed.
+fn dispatch(pool: &Rc<RefCell<Inner>>, inner: &mut Inner) {
+    let _ = pool;
+    let Some(b) = inner.batch.as_mut() else {
+        return;
+    };
+    if b.left == 0 || b.failed {
+        let _ = b.resolve.call0(&JsValue::NULL);
+        return;
+    }
+    for h in inner
+        .helpers
+        .iter_mut()
+        .filter(|h| h.ready && h.busy.is_none())
+    {
+        let Some(index) = b.queue.pop_front() else {
+            break;
+        };
+        let crash = std::mem::take(&mut inner.crash_next);
+        match send(h, b, index, crash) {
+            Ok(()) => h.busy = Some((index, now_s())),
+            Err(_) => b.queue.push_front(index),
+        }
+    }
+}
+
+/// Posts part `index` to a helper, with the step's weights when it does not hold them.
+fn send(h: &mut Helper, b: &InFlight, index: usize, crash: bool) -> Result<(), JsValue> {
+    if crash {
+        let json = serde_json::to_string(&ToHelper::Crash).unwrap_or_default();
+        h.worker
+            .post_message(&Array::of1(&JsValue::from_str(&json)))?;
+    }
+    let part = &b.batch.parts[index];
+    let mut header = part.header.clone();
+    header.step = b.version;
+    let json = serde_json::to_string(&ToHelper::Part(header)).unwrap_or_default();
+    let weights: JsValue = if h.holds == Some(b.version) {
+        JsValue::NULL
+    } else {
+        b.weights.clone().into()
+    };
+    let x = Float32Array::from(&part.x[..]);
+    let eps = Float32Array::from(&part.eps[..]);
+    let w: JsValue = part
+        .w
+        .as_ref()
+        .map_or(JsValue::NULL, |w| Float32Array::from(&w[..]).into());
+    let message = Array::of5(&JsValue::from_str(&json), &weights, &x, &eps, &w);
+    let transfer = Array::of2(&x.buffer(), &eps.buffer());
+    if let Some(w) = w.dyn_ref::<Float32Array>() {
+        transfer.push(&w.buffer());
+    }
+    h.worker.post_message_with_transfer(&message, &transfer)?;
+    h.holds = Some(b.version);
+    Ok(())
+}

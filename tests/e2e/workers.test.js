@@ -1,0 +1,53 @@
+// End to end: a CPU run's batches computed by a pool of training helpers (Web Workers, the
+// CPU-only helper wasm compiled once and shared). 1, 2 and 4 helpers give the same losses and
+// latents bit for bit (the parts are summed in part order); a helper that crashes mid-run is
+// replaced, its part computed again, and the results do not change; the page names the
+// compute in use with its workers.
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { appHarness, openApp, timeCourseCsv, dropFile, download } = require('./support');
+
+const app = appHarness();
+
+/** Trains 4 epochs on the CPU with `workers` helpers; returns what the page said and wrote. */
+async function train(workers, extra = '') {
+  const { page, errors } = await openApp(app, `?backend=cpu&epochs=4&workers=${workers}${extra}`);
+  assert.equal(await page.getByRole('spinbutton', { name: 'Workers' }).inputValue(), String(workers));
+  await dropFile(page, 'small.csv', timeCourseCsv({ genes: 120 }));
+  await page.getByRole('region', { name: 'Data summary' }).getByText('Time_numeric').waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Train' }).click();
+  const status = page.getByRole('status');
+  await status.filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
+  const backend = await page.locator('.backend').textContent();
+  const notice = await page.locator('.notice').allTextContents();
+  const loss = (await download(page, 'Download loss CSV')).text;
+  const latents = (await download(page, 'Download latents CSV')).text;
+  assert.deepEqual(errors, []);
+  await page.close();
+  return { backend, notice: notice.join(' '), loss, latents };
+}
+
+test('1, 2 and 4 training helpers train the same model bit for bit', async () => {
+  const one = await train(1);
+  assert.match(one.backend, /^Compute in use: CPU, 1 worker$/);
+  assert.equal(one.loss.trim().split('\n').length, 5, one.loss);
+  for (const n of [2, 4]) {
+    const other = await train(n);
+    assert.match(other.backend, new RegExp(`^Compute in use: CPU, ${n} workers$`));
+    assert.equal(other.loss, one.loss, `losses with ${n} helpers`);
+    assert.equal(other.latents, one.latents, `latents with ${n} helpers`);
+  }
+  // Workers 0: the analysis worker computes the same parts itself.
+  const alone = await train(0);
+  assert.match(alone.backend, /^Compute in use: CPU$/);
+  assert.equal(alone.loss, one.loss, 'losses in the analysis worker alone');
+});
+
+test('a training helper that crashes is replaced and its part computed again', async () => {
+  const calm = await train(2);
+  const crashed = await train(2, '&inject-helper-crash=2');
+  assert.match(crashed.notice, /A training helper stopped and was replaced .*its part was computed again, so the results are unchanged/);
+  assert.equal(crashed.loss, calm.loss);
+  assert.equal(crashed.latents, calm.latents);
+});
