@@ -1,4 +1,5 @@
-// End to end: `Benchmark this machine` times the CPU path on the benchmarks' workload, says why
+// End to end: `Benchmark this machine` times the CPU paths (the analysis worker alone, one
+// training helper and the `Workers` setting's two) on the benchmarks' workload, says why
 // the software WebGPU adapter of headless Chromium is not timed, and offers the report as
 // benchmark.json; the user's data set and settings are untouched.
 'use strict';
@@ -9,7 +10,7 @@ const { appHarness, openApp, timeCourseCsv, dropFile, download } = require('./su
 const app = appHarness();
 
 test('Benchmark this machine reports seconds per epoch and downloads as JSON', async () => {
-  const { page, errors } = await openApp(app);
+  const { page, errors } = await openApp(app, '?workers=2');
   await dropFile(page, 'small.csv', timeCourseCsv());
   const summary = page.getByRole('region', { name: 'Data summary' });
   await summary.getByText('small.csv').waitFor({ timeout: 60_000 });
@@ -18,7 +19,7 @@ test('Benchmark this machine reports seconds per epoch and downloads as JSON', a
   assert.equal(await page.getByRole('button', { name: 'Train' }).isDisabled(), true);
   const status = page.getByRole('status');
   await status.filter({ hasText: 'Benchmark:' }).waitFor({ timeout: 300_000 });
-  assert.match(await status.textContent(), /^Benchmark: CPU, 1 worker \d+\.\d{3} s\/epoch; WebGPU not timed\.$/);
+  assert.match(await status.textContent(), /^Benchmark: CPU, analysis worker only \d+\.\d{3} s\/epoch; CPU, 1 worker \d+\.\d{3} s\/epoch; CPU, 2 workers \d+\.\d{3} s\/epoch; WebGPU not timed\.$/);
 
   const table = page.getByRole('table', { name: 'Benchmark results' });
   assert.match(await table.textContent(), /software adapter/);
@@ -27,10 +28,21 @@ test('Benchmark this machine reports seconds per epoch and downloads as JSON', a
   assert.match(report.user_agent, /Chrome/);
   assert.equal(report.adapter_is_software, true, report.adapter);
   assert.match(report.workload, /^2000 genes x 5 time points/);
-  const [cpu, gpu] = report.paths;
-  assert.equal(cpu.path, 'CPU, 1 worker');
-  assert.equal(cpu.epochs_timed, 3);
-  assert.ok(cpu.seconds_per_epoch > 0 && cpu.seconds_per_epoch < 60, `${cpu.seconds_per_epoch} s/epoch`);
+  const [alone, one, two, gpu] = report.paths;
+  assert.deepEqual(report.paths.map((p) => p.path), ['CPU, analysis worker only', 'CPU, 1 worker', 'CPU, 2 workers', 'WebGPU']);
+  for (const cpu of [alone, one, two]) {
+    assert.equal(cpu.epochs_timed, 3, cpu.path);
+    assert.ok(cpu.seconds_per_epoch > 0 && cpu.seconds_per_epoch < 60, `${cpu.path}: ${cpu.seconds_per_epoch} s/epoch`);
+  }
+  // Where the helpers' time went: the numbers of the model of time against helpers.
+  assert.equal(alone.pool, undefined);
+  for (const [cpu, helpers] of [[one, 1], [two, 2]]) {
+    const p = cpu.pool;
+    assert.equal(p.helpers, helpers, cpu.path);
+    assert.equal(p.parts, 32, `${cpu.path}: 4 batches of 8 parts per epoch`);
+    assert.ok(p.part_s > 0 && p.message_s >= 0 && p.coordinator_s > 0, JSON.stringify(p));
+  }
+  console.log(`benchmark: ${JSON.stringify(report.paths)}`);
   assert.equal(gpu.path, 'WebGPU');
   assert.equal(gpu.seconds_per_epoch, null);
 

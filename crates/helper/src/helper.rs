@@ -93,17 +93,23 @@ async fn compute(
     weights: Option<Vec<f32>>,
 ) -> Result<(u64, vrnn_model::parts::PartOutput), String> {
     let h = &part.header;
-    let mut slot = model.borrow_mut();
-    if slot.as_ref().is_none_or(|m| m.config() != &h.model) {
-        let device = Device::flex();
-        device.seed(0);
-        *slot = Some(PartModel::new(h.model.clone(), device.autodiff()));
-    }
-    let m = slot.as_mut().expect("the model was just made");
-    if let Some(w) = weights {
-        m.set_weights(h.step, &w)?;
-    }
-    let step = h.step;
-    let out = m.gradients(&part).await?;
-    Ok((step, out))
+    // Taken out for the computation (and put back), so that no borrow is held across it.
+    let mut m = match model.borrow_mut().take() {
+        Some(m) if m.config() == &h.model => m,
+        _ => {
+            let device = Device::flex();
+            device.seed(0);
+            PartModel::new(h.model.clone(), device.autodiff())
+        }
+    };
+    let out = match weights {
+        Some(w) => m.set_weights(h.step, &w),
+        None => Ok(()),
+    };
+    let out = match out {
+        Ok(()) => m.gradients(&part).await.map(|o| (h.step, o)),
+        Err(e) => Err(e),
+    };
+    *model.borrow_mut() = Some(m);
+    out
 }
