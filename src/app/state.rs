@@ -74,10 +74,14 @@ pub struct UrlSettings {
 pub const MAX_WORKERS: usize = 16;
 
 /// One training helper per logical core but one, which is left to the page (at least one).
+/// The page's native unit tests have no browser: one.
 pub fn default_workers() -> usize {
+    #[cfg(target_arch = "wasm32")]
     let cores = web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
         .unwrap_or(1.0) as usize;
+    #[cfg(not(target_arch = "wasm32"))]
+    let cores: usize = 2;
     cores.saturating_sub(1).clamp(1, MAX_WORKERS)
 }
 

@@ -71,25 +71,31 @@ fn started(s: &AppState, backend: Backend) {
 }
 
 #[test]
-fn ready_lists_saved_runs_and_sends_the_url_fault_once() {
+fn ready_lists_saved_runs_and_sends_the_workers_and_the_url_fault_once() {
     let fault = Request::InjectPanic {
         at_epoch: 2,
         only_on_webgpu: false,
     };
     let s = AppState::new(UrlSettings {
         fault: Some(fault.clone()),
+        workers: Some(3),
         ..UrlSettings::default()
     });
+    let workers = Followup::Send(Request::Workers { count: 3 });
     assert_eq!(
         reduce(&s, Response::Ready),
-        [Followup::Send(Request::ListSaved), Followup::Send(fault)]
+        [
+            Followup::Send(Request::ListSaved),
+            workers.clone(),
+            Followup::Send(fault)
+        ]
     );
     assert_eq!(s.phase.get_untracked(), Phase::Idle);
     assert_eq!(s.status.get_untracked(), READY);
-    // A restarted worker says Ready again: the fault is not sent twice.
+    // A restarted worker says Ready again: it is told the workers, the fault is not sent twice.
     assert_eq!(
         reduce(&s, Response::Ready),
-        [Followup::Send(Request::ListSaved)]
+        [Followup::Send(Request::ListSaved), workers]
     );
 }
 
