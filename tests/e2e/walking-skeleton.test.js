@@ -53,7 +53,7 @@ test('trains 3 epochs on the CPU backend and draws the loss', async () => {
 test('Auto does not train on the software WebGPU adapter, and says why', async () => {
   // Headless Chromium offers WebGPU through SwiftShader only: Auto must take the CPU.
   const backend = await trainThreeEpochs('Auto', 'CPU');
-  assert.match(backend, /Compute in use: CPU \(Auto: the browser's WebGPU adapter \(.+\) is a software renderer, far slower than the CPU\)/);
+  assert.match(backend, /Compute in use: CPU, \d+ workers? \(Auto: the browser's WebGPU adapter \(.+\) is a software renderer, far slower than the CPU\)/);
 });
 
 test('a malformed CSV gets an alert naming the line, and the page keeps working', async () => {
