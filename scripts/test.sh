@@ -45,7 +45,7 @@ step "wasm tests in a dedicated worker of headless Chromium (the SIMD kernels an
 CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
   cargo test --target wasm32-unknown-unknown -p vrnn-kernels -p vrnn-ingest --test wasm
 
-step "trunk build --release, with clippy's lints for wasm32 (app and worker)"
+step "trunk build --release, with clippy's lints for wasm32 (app, analysis worker and training helper)"
 lint trunk build --release --offline
 
 step "end-to-end tests in headless Chromium"

@@ -34,7 +34,7 @@ pub fn url_settings() -> UrlSettings {
         .or(crash);
     UrlSettings {
         compute: params.get("backend").and_then(|b| Compute::parse(&b)),
-        workers: number("workers").map(|n| n.min(super::state::MAX_WORKERS)),
+        workers: number("workers").map(|n| n.min(vrnn_protocol::defaults::MAX_WORKERS)),
         epochs: number("epochs").filter(|&e| e > 0),
         fault,
     }

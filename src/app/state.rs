@@ -69,20 +69,16 @@ pub struct UrlSettings {
     pub fault: Option<Request>,
 }
 
-/// The most training helpers the page starts: a batch has 8 parts by default, and each helper
-/// is a Web Worker with its own memory.
-pub const MAX_WORKERS: usize = 16;
-
-/// One training helper per logical core but one, which is left to the page (at least one).
-/// The page's native unit tests have no browser: one.
+/// [`defaults::workers`] for this browser's logical cores. The page's native unit tests have
+/// no browser: two cores.
 pub fn default_workers() -> usize {
     #[cfg(target_arch = "wasm32")]
     let cores = web_sys::window()
         .map(|w| w.navigator().hardware_concurrency())
         .unwrap_or(1.0) as usize;
     #[cfg(not(target_arch = "wasm32"))]
-    let cores: usize = 2;
-    cores.saturating_sub(1).clamp(1, MAX_WORKERS)
+    let cores = 2;
+    defaults::workers(cores)
 }
 
 /// The most stability runs the page asks for: each one trains the model again.

@@ -332,12 +332,7 @@ impl Run {
                 self.train_s += (self.clock)() - t0;
                 return Trained::Stopped;
             }
-            let last = if hooks.pooled() {
-                self.pooled_batch(hooks).await
-            } else {
-                self.trainer.train_batch()
-            };
-            if last {
+            if self.train_batch(hooks).await {
                 let e = self.trainer.finish_epoch().await;
                 self.history.push(e);
                 self.train_s += (self.clock)() - t0;
@@ -350,9 +345,12 @@ impl Run {
         Trained::Done
     }
 
-    /// One batch through [`Hooks::parts`]; the same step as [`Trainer::train_batch`] whoever
-    /// computes the parts. Returns `true` when it was the epoch's last.
-    async fn pooled_batch(&mut self, hooks: &mut impl Hooks) -> bool {
+    /// Trains on the next batch, through [`Hooks::parts`] when the hooks are [`Hooks::pooled`]
+    /// (the same step whoever computes the parts). Returns `true` when it was the epoch's last.
+    pub async fn train_batch(&mut self, hooks: &mut impl Hooks) -> bool {
+        if !hooks.pooled() {
+            return self.trainer.train_batch();
+        }
         let batch = self.trainer.next_parts().await;
         if let Some(outputs) = hooks.parts(&batch).await {
             if let Ok(last) = self.trainer.apply_parts(&batch, outputs) {

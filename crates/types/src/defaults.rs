@@ -13,6 +13,16 @@ pub const BATCH_SIZE: usize = 400;
 pub const PARTS: usize = 8;
 /// A run keeps every gene up to this many, else this many of the most variable.
 pub const MAX_GENES: usize = 2000;
+
+/// The most training helpers the page starts: each is a Web Worker with its own memory, and a
+/// batch has [`PARTS`] parts by default.
+pub const MAX_WORKERS: usize = 16;
+
+/// Training helpers on a machine with `cores` logical cores: one per core but one, which is
+/// left to the page; at least one.
+pub fn workers(cores: usize) -> usize {
+    cores.saturating_sub(1).clamp(1, MAX_WORKERS)
+}
 /// Genes of interest of the seed study (IFN-gamma response: IRF1 fast, CXCL9/CXCL10 slow):
 /// always kept, drawn in their own plot, and queried for similar dynamics where present.
 pub const GENES_OF_INTEREST: [&str; 3] = ["IRF1", "CXCL9", "CXCL10"];
@@ -45,3 +55,17 @@ pub const STABILITY_RESTARTS: usize = 20;
 pub const STABLE_CLUSTER: f64 = 0.75;
 /// Enriched terms kept per cluster for the page (every term goes to `enrichment.csv`).
 pub const ENRICHMENT_SHOWN: usize = 50;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_helper_per_core_but_the_pages() {
+        assert_eq!(workers(0), 1);
+        assert_eq!(workers(1), 1);
+        assert_eq!(workers(2), 1);
+        assert_eq!(workers(8), 7);
+        assert_eq!(workers(64), MAX_WORKERS);
+    }
+}

@@ -10,7 +10,9 @@
 
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
-use vrnn_engine::{Dataset, Run, Source};
+use vrnn_engine::parts::PartOutput;
+use vrnn_engine::train::PartsBatch;
+use vrnn_engine::{Dataset, Hooks, Run, Source};
 use vrnn_protocol::{
     defaults, Backend, BenchmarkReport, Compute, GeneSelection, PathTiming, PoolTiming, Preset,
     Response, TrainSettings,
@@ -141,6 +143,23 @@ fn navigator_field(key: &str) -> JsValue {
     js_sys::Reflect::get(&navigator(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// As a run's hooks: a CPU run's batches go out in parts, to the pool's helpers or (with
+/// none) to the engine's own copy of a helper's code.
+struct Helpers<'a> {
+    pool: Option<&'a Pool>,
+    cpu: bool,
+}
+
+impl Hooks for Helpers<'_> {
+    fn pooled(&self) -> bool {
+        self.cpu
+    }
+
+    async fn parts(&mut self, batch: &PartsBatch) -> Option<Vec<PartOutput>> {
+        self.pool?.compute(batch).await
+    }
+}
+
 /// Trains the workload on `device` (with `pool`'s helpers computing the batches' parts, when
 /// given): a warm-up epoch, then [`TIMED_EPOCHS`] timed ones, yielding between batches so that
 /// Cancel is heard.
@@ -181,36 +200,17 @@ async fn time_path(
     };
     let mut started = None;
     let mut at_start = PoolTimes::default();
+    let mut hooks = Helpers {
+        pool,
+        cpu: backend == Backend::Cpu,
+    };
     while !run.trainer.is_done() {
         yield_to_event_loop().await;
         if cancel.get() {
             timing.note = Some("cancelled".into());
             return timing;
         }
-        let last = match pool {
-            Some(pool) => {
-                let batch = run.trainer.next_parts().await;
-                let outputs = match pool.compute(&batch).await {
-                    Some(o) => o,
-                    None => {
-                        timing.note = Some(format!(
-                            "the training helpers stopped ({})",
-                            pool.take_crashes().join("; ")
-                        ));
-                        return timing;
-                    }
-                };
-                match run.trainer.apply_parts(&batch, outputs) {
-                    Ok(last) => last,
-                    Err(e) => {
-                        timing.note = Some(e);
-                        return timing;
-                    }
-                }
-            }
-            None => run.trainer.train_batch(),
-        };
-        if last {
+        if run.train_batch(&mut hooks).await {
             run.trainer.finish_epoch().await;
             let done = run.trainer.epochs_done();
             if done == 1 {
@@ -221,6 +221,12 @@ async fn time_path(
                 label: format!("Benchmarking this machine: {path}, epoch {done} of {epochs}…"),
             });
         }
+    }
+    if let Some(crashes) = pool.map(Pool::take_crashes).filter(|c| !c.is_empty()) {
+        timing.note = Some(format!(
+            "timed with helpers replaced or parts computed in the analysis worker: {}",
+            crashes.join("; ")
+        ));
     }
     if let Some(t0) = started {
         let seconds = now_s() - t0;

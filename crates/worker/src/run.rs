@@ -11,7 +11,7 @@ use vrnn_engine::parts::PartOutput;
 use vrnn_engine::run::{Hooks, Trained};
 use vrnn_engine::train::PartsBatch;
 use vrnn_engine::{AnalysisError, EpochLosses, Run, RunError, Session, Source};
-use vrnn_protocol::{Backend, Compute, EpochReport, Response, TrainSettings};
+use vrnn_protocol::{defaults, Backend, Compute, EpochReport, Response, TrainSettings};
 use wasm_bindgen::JsValue;
 
 use crate::adapter;
@@ -273,13 +273,14 @@ pub async fn helpers(
     }
 }
 
-/// One helper per logical core but one, which is left to the page (at least one helper).
+/// [`defaults::workers`] for this browser's logical cores (the page says how many it wants
+/// when it starts; this is for a worker not told).
 pub fn default_workers() -> usize {
     let cores = js_sys::Reflect::get(&navigator(), &JsValue::from_str("hardwareConcurrency"))
         .ok()
         .and_then(|c| c.as_f64())
         .unwrap_or(1.0) as usize;
-    cores.saturating_sub(1).max(1)
+    defaults::workers(cores)
 }
 
 /// What the worker does around the engine's training loop: yields so a Cancel is heard,

@@ -8,7 +8,7 @@ use vrnn_protocol::{defaults, Compute, GeneSelection, LatentSummary, Preset};
 
 use super::{DecimalSetting, NumberSetting};
 use crate::app::commands::Commands;
-use crate::app::state::{AppState, MAX_STABILITY_RUNS, MAX_WORKERS};
+use crate::app::state::{AppState, MAX_STABILITY_RUNS};
 
 #[component]
 pub fn Settings(state: AppState, commands: Commands) -> impl IntoView {
@@ -112,7 +112,7 @@ pub fn Settings(state: AppState, commands: Commands) -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <NumberSetting label="Workers" value=state.workers min=0 max=MAX_WORKERS
+            <NumberSetting label="Workers" value=state.workers min=0 max=defaults::MAX_WORKERS
                 hint="Training helpers (Web Workers) that share a CPU run's batches, one per core by default; 0 trains in one worker. The results are the same for any number." />
             <button type="button" on:click=move |_| commands.train()
                 prop:disabled=move || !state.can_train()>"Train"</button>
