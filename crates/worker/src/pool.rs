@@ -146,7 +146,7 @@ impl Pool {
             });
         };
         let promise = Promise::new(&mut setup);
-        dispatch(&self.0, &mut self.0.borrow_mut());
+        dispatch(&mut self.0.borrow_mut());
         let _ = JsFuture::from(promise).await;
         let mut inner = self.0.borrow_mut();
         inner.times.wait_s += now_s() - t0;
@@ -288,7 +288,7 @@ fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
             }
         }
     }
-    dispatch(pool, inner);
+    dispatch(inner);
 }
 
 /// A helper stopped (a panic, or it could not start): it is replaced, and the part it held is
@@ -323,12 +323,11 @@ fn crashed(pool: &Rc<RefCell<Inner>>, id: usize, message: String) {
             b.failed = true;
         }
     }
-    dispatch(pool, inner);
+    dispatch(inner);
 }
 
 /// Hands queued parts to ready, idle helpers; resolves the batch when it is complete or failed.
-fn dispatch(pool: &Rc<RefCell<Inner>>, inner: &mut Inner) {
-    let _ = pool;
+fn dispatch(inner: &mut Inner) {
     let Some(b) = inner.batch.as_mut() else {
         return;
     };
