@@ -8,10 +8,11 @@ use wasm_bindgen::JsCast;
 use super::reducer::{Body, Download};
 use super::state::UrlSettings;
 
-/// `?backend=cpu|webgpu&epochs=N&workers=N` as initial settings, and `?inject-panic=N` or
-/// `?inject-gpu-loss=N`: a testing aid that makes the worker panic at the end of epoch N (the
-/// second only when training on WebGPU, as a lost device would), or `?inject-helper-crash=N`,
-/// which crashes a training helper after epoch N.
+/// `?backend=cpu|webgpu&epochs=N&workers=N` as initial settings, and testing aids:
+/// `?inject-panic=N` or `?inject-gpu-loss=N` make the worker panic at the end of epoch N (the
+/// second only when training on WebGPU, as a lost device would), `?inject-helper-crash=N`
+/// crashes a training helper after epoch N, and `?software-adapter-as-hardware` makes `Auto`
+/// time a software WebGPU adapter as it would a GPU.
 pub fn url_settings() -> UrlSettings {
     let search = window().location().search().unwrap_or_default();
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
@@ -32,11 +33,14 @@ pub fn url_settings() -> UrlSettings {
             })
         })
         .or(crash);
+    let adapter = params
+        .has("software-adapter-as-hardware")
+        .then_some(Request::SoftwareAdapterAsHardware);
     UrlSettings {
         compute: params.get("backend").and_then(|b| Compute::parse(&b)),
         workers: number("workers").map(|n| n.min(vrnn_protocol::defaults::MAX_WORKERS)),
         epochs: number("epochs").filter(|&e| e > 0),
-        fault,
+        aids: fault.into_iter().chain(adapter).collect(),
     }
 }
 

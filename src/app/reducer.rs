@@ -45,14 +45,14 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
                 s.phase.set(Phase::Idle);
                 s.status.set(READY.into());
             }
-            let fault = s.fault.get_value();
-            s.fault.set_value(None);
+            let aids = s.aids.get_value();
+            s.aids.set_value(Vec::new());
             let workers = Request::Workers {
                 count: s.workers.get_untracked(),
             };
             return [Request::ListSaved, workers]
                 .into_iter()
-                .chain(fault)
+                .chain(aids)
                 .map(Followup::Send)
                 .collect();
         }
@@ -180,6 +180,7 @@ pub fn reduce(s: &AppState, response: Response) -> Vec<Followup> {
                 backend: Some(backend),
             });
         }
+        Response::Measuring { label } => s.status.set(label),
         Response::Epoch(e) => {
             s.status.set(epoch_status(&e, s.backend.get_untracked()));
             s.history.update(|h| h.push(e));

@@ -65,8 +65,8 @@ pub struct UrlSettings {
     /// `?workers=N`: training helpers (0: train in the analysis worker alone).
     pub workers: Option<usize>,
     pub epochs: Option<usize>,
-    /// A testing aid sent to the worker once it is ready.
-    pub fault: Option<Request>,
+    /// Testing aids sent to the worker once it is ready.
+    pub aids: Vec<Request>,
 }
 
 /// [`defaults::workers`] for this browser's logical cores. The page's native unit tests have
@@ -109,7 +109,7 @@ pub struct AppState {
     /// reopens the run).
     pub keep_alert: StoredValue<bool>,
     /// A testing aid from the URL, sent once when the worker is ready.
-    pub fault: StoredValue<Option<Request>>,
+    pub aids: StoredValue<Vec<Request>>,
 
     // The data set.
     pub summary: RwSignal<Option<DatasetSummary>>,
@@ -186,7 +186,7 @@ impl AppState {
             error: RwSignal::new(None),
             notice: RwSignal::new(None),
             keep_alert: StoredValue::new(false),
-            fault: StoredValue::new(url.fault),
+            aids: StoredValue::new(url.aids),
             summary: RwSignal::new(None),
             time_options: RwSignal::new(Vec::new()),
             last_files: StoredValue::new_local(Vec::new()),

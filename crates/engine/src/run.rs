@@ -365,6 +365,43 @@ impl Run {
         }
     }
 
+    /// Seconds per epoch of this run's training steps on its device, estimated from `warm`
+    /// untimed batches (compilation, allocation, caches) and then timed ones: at least one, at
+    /// most `most`, fewer once `budget_s` seconds have passed. `Auto` times a throwaway copy of
+    /// a run this way on each device, so the estimate is of the user's own data and settings
+    /// (the test genes' evaluation at each epoch's end is left out). `None` when the hooks
+    /// stop it.
+    pub async fn time_batches(
+        &mut self,
+        hooks: &mut impl Hooks,
+        warm: usize,
+        most: usize,
+        budget_s: f64,
+    ) -> Option<f64> {
+        for _ in 0..warm {
+            if !hooks.before_batch().await {
+                return None;
+            }
+            self.train_batch(hooks).await;
+        }
+        self.trainer.settle().await;
+        let t0 = (self.clock)();
+        let mut timed = 0;
+        while timed < most.max(1) {
+            if !hooks.before_batch().await {
+                return None;
+            }
+            self.train_batch(hooks).await;
+            timed += 1;
+            if (self.clock)() - t0 >= budget_s {
+                break;
+            }
+        }
+        self.trainer.settle().await;
+        let per_batch = ((self.clock)() - t0) / timed as f64;
+        Some(per_batch * self.trainer.batches_per_epoch() as f64)
+    }
+
     /// Training seconds so far.
     pub fn train_seconds(&self) -> f64 {
         self.train_s

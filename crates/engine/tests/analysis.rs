@@ -457,3 +457,66 @@ fn training_split_into_parts_matches_one_pass() {
         }
     }
 }
+
+thread_local! {
+    static TICKS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// A clock that moves one second each time it is read (per thread: tests run in parallel).
+fn ticking() -> f64 {
+    TICKS.with(|t| {
+        t.set(t.get() + 1.0);
+        t.get()
+    })
+}
+
+/// Stops before its `stop_at`-th batch.
+struct StopAt {
+    batches: usize,
+    stop_at: usize,
+}
+
+impl vrnn_engine::Hooks for StopAt {
+    async fn before_batch(&mut self) -> bool {
+        self.batches += 1;
+        self.batches < self.stop_at
+    }
+}
+
+#[test]
+fn a_run_times_its_training_steps_for_auto() {
+    let _one_at_a_time = SEEDED.lock().unwrap_or_else(|e| e.into_inner());
+    let timed = |most: usize, budget_s: f64, batch_size: usize, stop_at: usize| {
+        let (mut run, _) = Run::new(
+            &dataset(),
+            Source::default(),
+            TrainSettings {
+                batch_size: Some(batch_size),
+                ..settings(5, 7)
+            },
+            backend::cpu_device(),
+            Backend::Cpu,
+            ticking,
+        )
+        .unwrap();
+        let mut hooks = StopAt {
+            batches: 0,
+            stop_at,
+        };
+        let per_epoch = pollster::block_on(run.time_batches(&mut hooks, 1, most, budget_s));
+        assert_eq!(run.trainer.epochs_done(), 0, "timing is not training");
+        (per_epoch, run.trainer.batches_per_epoch())
+    };
+    // One second per clock read: 3 timed batches read it 4 times after the start.
+    let (per_epoch, batches) = timed(3, 100.0, 400, usize::MAX);
+    assert_eq!(batches, 1);
+    assert_eq!(per_epoch, Some(4.0 / 3.0));
+    // The budget ends the timing early (after the second batch here), and an epoch of 3
+    // batches costs 3 of them.
+    let (per_epoch, batches) = timed(10, 1.5, 12, usize::MAX);
+    assert_eq!(batches, 3);
+    assert_eq!(per_epoch, Some(3.0 / 2.0 * 3.0));
+    // Cancelled (the hooks say stop) while warming up or while timing.
+    assert_eq!(timed(3, 100.0, 400, 1).0, None);
+    assert_eq!(timed(3, 100.0, 400, 3).0, None);
+}

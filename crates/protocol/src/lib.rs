@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 pub use vrnn_types::{
     defaults, files, time_label, AnalysisTimings, AnalysisView, Backend, ClusterView, Compute,
     DatasetShape, EnrichedTerm, EnrichmentView, GeneSelection, InputFormat, KChoicePoint,
-    LatentSummary, Normalization, Normalize, Preset, ReadInfo, SimilarGene, StabilityView,
-    TimeValue, TrainSettings,
+    LatentSummary, MeasuredSpeeds, Normalization, Normalize, Preset, ReadInfo, SimilarGene,
+    StabilityView, TimeValue, TrainSettings,
 };
 
 /// Page → worker.
@@ -81,6 +81,10 @@ pub enum Request {
     /// A testing aid (the page's `?inject-helper-crash=N`): a training helper crashes on its
     /// first part after epoch `at_epoch`; the run must go on with the same numbers.
     InjectHelperCrash { at_epoch: usize },
+    /// A testing aid (the page's `?software-adapter-as-hardware`): `Auto` times a software
+    /// WebGPU adapter as it would a GPU instead of refusing it, so that the timing, the choice
+    /// and the remembered measurement can be tested in a browser without a GPU.
+    SoftwareAdapterAsHardware,
 }
 
 /// How to read the data: what the page's `Time column`, `Time values`, `Matrix`, `Gene names`
@@ -302,6 +306,10 @@ pub enum Response {
         #[serde(default)]
         workers: usize,
     },
+    /// Before a run starts: what `Auto` is timing to choose between WebGPU and the CPU.
+    Measuring {
+        label: String,
+    },
     Epoch(EpochReport),
     Finished {
         epochs: usize,
@@ -418,6 +426,7 @@ mod tests {
             Request::Benchmark,
             Request::Workers { count: 3 },
             Request::InjectHelperCrash { at_epoch: 2 },
+            Request::SoftwareAdapterAsHardware,
         ];
         for m in msgs {
             let s = serde_json::to_string(&m).unwrap();

@@ -10,10 +10,12 @@
 pub mod defaults;
 pub mod files;
 mod input;
+mod measured;
 mod settings;
 mod view;
 
 pub use input::{InputFormat, Normalization, Normalize, ReadInfo, TimeValue};
+pub use measured::{seconds, MeasuredSpeeds};
 pub use settings::{Backend, Compute, GeneSelection, LatentSummary, Preset, TrainSettings};
 pub use view::{
     AnalysisTimings, AnalysisView, ClusterView, DatasetShape, EnrichedTerm, EnrichmentView,

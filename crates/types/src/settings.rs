@@ -22,12 +22,23 @@ impl Backend {
             Backend::WebGpu => "WebGPU",
         }
     }
+
+    /// The compute as the page and `Auto`'s reason name it: "CPU, 2 workers" when training
+    /// helpers share the batches (0: the analysis worker alone, and always on WebGPU).
+    pub fn with_workers(self, workers: usize) -> String {
+        match (self, workers) {
+            (Backend::Cpu, 1) => "CPU, 1 worker".into(),
+            (Backend::Cpu, n) if n > 1 => format!("CPU, {n} workers"),
+            (b, _) => b.label().into(),
+        }
+    }
 }
 
 /// Which compute backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Compute {
-    /// WebGPU when an adapter exists, else CPU.
+    /// The faster of WebGPU on a hardware adapter and the CPU with its training helpers, as
+    /// timed on this machine (never a software adapter); the CPU where there is no WebGPU.
     #[default]
     Auto,
     WebGpu,
@@ -290,6 +301,14 @@ impl TrainSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backends_are_named_with_their_helpers() {
+        assert_eq!(Backend::Cpu.with_workers(0), "CPU");
+        assert_eq!(Backend::Cpu.with_workers(1), "CPU, 1 worker");
+        assert_eq!(Backend::Cpu.with_workers(4), "CPU, 4 workers");
+        assert_eq!(Backend::WebGpu.with_workers(4), "WebGPU");
+    }
 
     #[test]
     fn compute_parses_url_values() {

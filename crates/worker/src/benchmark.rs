@@ -8,6 +8,8 @@
 //! part), the numbers of the model of time against helpers. Nothing of the user's data or run
 //! is touched.
 
+use std::cell::Cell;
+
 use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::parts::PartOutput;
@@ -19,8 +21,9 @@ use vrnn_protocol::{
 };
 use wasm_bindgen::JsValue;
 
+use crate::compute::{has_webgpu, webgpu_device};
 use crate::pool::{Pool, PoolTimes};
-use crate::run::{default_workers, has_webgpu, webgpu_device};
+use crate::run::default_workers;
 use crate::state::{navigator, now_s, post, yield_to_event_loop, CancelFlag, Shared};
 use crate::{adapter, load};
 
@@ -143,14 +146,21 @@ fn navigator_field(key: &str) -> JsValue {
     js_sys::Reflect::get(&navigator(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// As a run's hooks: a CPU run's batches go out in parts, to the pool's helpers or (with
-/// none) to the engine's own copy of a helper's code.
-struct Helpers<'a> {
-    pool: Option<&'a Pool>,
-    cpu: bool,
+/// The hooks of a run trained only to be timed (here and by `Auto`): a CPU run's batches go
+/// out in parts, to the pool's helpers or (with none) to the engine's own copy of a helper's
+/// code; Cancel is heard between batches.
+pub struct Throwaway<'a> {
+    pub pool: Option<&'a Pool>,
+    pub cpu: bool,
+    pub cancel: &'a Cell<bool>,
 }
 
-impl Hooks for Helpers<'_> {
+impl Hooks for Throwaway<'_> {
+    async fn before_batch(&mut self) -> bool {
+        yield_to_event_loop().await;
+        !self.cancel.get()
+    }
+
     fn pooled(&self) -> bool {
         self.cpu
     }
@@ -200,13 +210,13 @@ async fn time_path(
     };
     let mut started = None;
     let mut at_start = PoolTimes::default();
-    let mut hooks = Helpers {
+    let mut hooks = Throwaway {
         pool,
         cpu: backend == Backend::Cpu,
+        cancel,
     };
     while !run.trainer.is_done() {
-        yield_to_event_loop().await;
-        if cancel.get() {
+        if !hooks.before_batch().await {
             timing.note = Some("cancelled".into());
             return timing;
         }

@@ -80,5 +80,6 @@ fn handle(state: &Shared, cancel: &CancelFlag, request: Request, files: Vec<web_
         } => state.borrow_mut().fault = Some((at_epoch, only_on_webgpu)),
         Request::Workers { count } => state.borrow_mut().workers = Some(count),
         Request::InjectHelperCrash { at_epoch } => state.borrow_mut().helper_crash = Some(at_epoch),
+        Request::SoftwareAdapterAsHardware => state.borrow_mut().software_as_hardware = true,
     }
 }

@@ -4,6 +4,7 @@
 //! - [`dispatch`]: each request routed to its handler;
 //! - [`adapter`]: what the browser's WebGPU adapter is, for `Auto`;
 //! - [`benchmark`]: `Benchmark this machine`;
+//! - [`compute`]: where a run trains, and `Auto`'s timing of WebGPU against the CPU;
 //! - [`state`]: what the worker holds between messages, and posting to the page;
 //! - [`load`]: data in (files read in slices, the demo, cell types, dropped sessions);
 //! - [`pool`]: the training helpers that compute a CPU run's batch parts, one per core;
@@ -16,6 +17,8 @@
 mod adapter;
 #[cfg(target_arch = "wasm32")]
 mod benchmark;
+#[cfg(target_arch = "wasm32")]
+mod compute;
 #[cfg(target_arch = "wasm32")]
 mod dispatch;
 #[cfg(target_arch = "wasm32")]

@@ -14,7 +14,7 @@ use vrnn_engine::{AnalysisError, EpochLosses, Run, RunError, Session, Source};
 use vrnn_protocol::{defaults, Backend, Compute, EpochReport, Response, TrainSettings};
 use wasm_bindgen::JsValue;
 
-use crate::adapter;
+use crate::compute::{self, Chosen};
 use crate::pool::Pool;
 use crate::saved;
 use crate::state::{
@@ -51,97 +51,6 @@ impl Exclusive {
     }
 }
 
-/// Where a run trains, and what the page should say about the choice.
-struct Chosen {
-    device: Device,
-    backend: Backend,
-    /// When the request could not be met (WebGPU asked for and missing): for the notice.
-    note: Option<String>,
-    /// Why `Auto` chose this backend: for the line that names the compute in use.
-    reason: Option<String>,
-}
-
-impl Chosen {
-    fn cpu(note: Option<String>, reason: Option<String>) -> Chosen {
-        Chosen {
-            device: backend::cpu_device(),
-            backend: Backend::Cpu,
-            note,
-            reason,
-        }
-    }
-}
-
-/// The device for a run. `Auto` never trains on a software adapter (SwiftShader, llvmpipe:
-/// an epoch there is hundreds of times slower than on the CPU), which is what headless and
-/// GPU-less browsers offer.
-async fn choose_device(state: &Shared, compute: Compute) -> Chosen {
-    if compute == Compute::Cpu {
-        return Chosen::cpu(None, None);
-    }
-    let auto = compute == Compute::Auto;
-    if !has_webgpu() {
-        return if auto {
-            Chosen::cpu(None, Some("Auto: this browser offers no WebGPU".into()))
-        } else {
-            Chosen::cpu(
-                Some("this browser offers no WebGPU; using the CPU backend".into()),
-                None,
-            )
-        };
-    }
-    let mut reason = None;
-    if auto {
-        match adapter::inspect().await {
-            Ok(a) if a.software => {
-                return Chosen::cpu(
-                    None,
-                    Some(format!(
-                        "Auto: the browser's WebGPU adapter ({}) is a software renderer, far slower than the CPU",
-                        a.name
-                    )),
-                )
-            }
-            Ok(a) => reason = Some(format!("Auto: a hardware WebGPU adapter ({})", a.name)),
-            Err(e) => return Chosen::cpu(None, Some(format!("Auto: {e}"))),
-        }
-    }
-    match webgpu_device(state).await {
-        Ok(device) => Chosen {
-            device,
-            backend: Backend::WebGpu,
-            note: None,
-            reason,
-        },
-        Err(e) => Chosen::cpu(
-            Some(format!(
-                "WebGPU could not start ({e}); using the CPU backend"
-            )),
-            None,
-        ),
-    }
-}
-
-/// The browser's WebGPU device, asked for once per worker: later runs reuse it (or its error).
-pub async fn webgpu_device(state: &Shared) -> Result<Device, String> {
-    let cached = state.borrow().gpu.clone();
-    match cached {
-        Some(r) => r,
-        None => {
-            let r = backend::wgpu_device_async().await;
-            state.borrow_mut().gpu = Some(r.clone());
-            r
-        }
-    }
-}
-
-/// Whether this browser has WebGPU at all.
-pub fn has_webgpu() -> bool {
-    js_sys::Reflect::get(&navigator(), &JsValue::from_str("gpu"))
-        .map(|g| !g.is_undefined())
-        .unwrap_or(false)
-}
-
 /// A new run on the data set in use.
 pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
     let Some((dataset, source)) = state.borrow().data.as_ref().map(|d| {
@@ -155,12 +64,24 @@ pub async fn train(state: Shared, cancel: CancelFlag, settings: TrainSettings) {
     }) else {
         return fail("load a CSV file before training");
     };
+    let probe = |device, backend| {
+        Run::new(
+            &dataset,
+            source.clone(),
+            settings.clone(),
+            device,
+            backend,
+            now_s,
+        )
+        .ok()
+        .map(|(run, _)| run)
+    };
     let Chosen {
         device,
         backend,
         note,
         reason,
-    } = choose_device(&state, settings.compute).await;
+    } = compute::choose(&state, &cancel, settings.compute, &probe).await;
     let (run, notice) = match Run::new(&dataset, source, settings, device, backend, now_s) {
         Ok(r) => r,
         Err(e @ RunError::TooFewGenes { .. }) => {
@@ -212,12 +133,13 @@ pub async fn resume(
     compute: Compute,
     note: Option<String>,
 ) {
+    let probe = |device, backend| Run::resume(s.clone(), epochs, device, backend, now_s).ok();
     let Chosen {
         device,
         backend,
         note: device_note,
         reason,
-    } = choose_device(state, compute).await;
+    } = compute::choose(state, cancel, compute, &probe).await;
     let per_epoch = s.train_s / s.epochs_done().max(1) as f64;
     let run = match Run::resume(s, epochs, device, backend, now_s) {
         Ok(r) => r,

@@ -41,6 +41,9 @@ pub struct State {
     pub pool: crate::pool::Pool,
     /// A helper crash asked for by the tests (see `Request::InjectHelperCrash`).
     pub helper_crash: Option<usize>,
+    /// `Auto` times a software adapter instead of refusing it (a testing aid, see
+    /// `Request::SoftwareAdapterAsHardware`).
+    pub software_as_hardware: bool,
 }
 
 /// A data set and what it came from.

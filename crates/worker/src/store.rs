@@ -1,7 +1,7 @@
 //! Runs kept in the browser's IndexedDB, so that a closed tab or a crashed worker costs only
 //! the epochs since the last checkpoint. Two object stores keyed by run id: `runs` holds a
 //! small JSON description of each run (listed without reading any file), `files` holds the
-//! session file's bytes. Every failure (no IndexedDB in a private window, a full quota) comes
+//! session file's bytes. A third, `speeds`, keeps `Auto`'s timings of this machine. Every failure (no IndexedDB in a private window, a full quota) comes
 //! back as a message for the page to show; none is fatal.
 //!
 //! Written against web-sys directly: the IndexedDB crates wrap the same few calls with more
@@ -9,16 +9,18 @@
 
 use std::cell::RefCell;
 
-use vrnn_protocol::SavedRun;
+use vrnn_protocol::{MeasuredSpeeds, SavedRun};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 const DB_NAME: &str = "vrnn-clustering";
-const DB_VERSION: u32 = 1;
+/// 2 added `speeds`; opening a version-1 database adds it and keeps the runs.
+const DB_VERSION: u32 = 2;
 const RUNS: &str = "runs";
 const FILES: &str = "files";
+const SPEEDS: &str = "speeds";
 
 thread_local! {
     static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
@@ -88,8 +90,10 @@ async fn db() -> Result<IdbDatabase, String> {
     let upgrade = Closure::once_into_js(move |_: web_sys::Event| {
         if let Ok(db) = o.result() {
             let db: IdbDatabase = db.unchecked_into();
-            let _ = db.create_object_store(RUNS);
-            let _ = db.create_object_store(FILES);
+            // A store that exists already (an upgrade from version 1) is an error, ignored.
+            for name in [RUNS, FILES, SPEEDS] {
+                let _ = db.create_object_store(name);
+            }
         }
     });
     open.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
@@ -169,5 +173,34 @@ pub async fn delete(id: &str) -> Result<(), String> {
             .and_then(|s| s.delete(&key))
             .map_err(|e| describe(&e))?;
     }
+    committed(&tx).await
+}
+
+/// `Auto`'s timings kept under `key` (see `compute`), if any.
+pub async fn speeds(key: &str) -> Result<Option<MeasuredSpeeds>, String> {
+    let db = db().await?;
+    let tx = db
+        .transaction_with_str_and_mode(SPEEDS, IdbTransactionMode::Readonly)
+        .map_err(|e| describe(&e))?;
+    let req = tx
+        .object_store(SPEEDS)
+        .and_then(|s| s.get(&JsValue::from_str(key)))
+        .map_err(|e| describe(&e))?;
+    Ok(done(&req)
+        .await?
+        .as_string()
+        .and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+/// Keeps `Auto`'s timings under `key`.
+pub async fn keep_speeds(key: &str, speeds: &MeasuredSpeeds) -> Result<(), String> {
+    let db = db().await?;
+    let tx = db
+        .transaction_with_str_and_mode(SPEEDS, IdbTransactionMode::Readwrite)
+        .map_err(|e| describe(&e))?;
+    let json = serde_json::to_string(speeds).map_err(|e| e.to_string())?;
+    tx.object_store(SPEEDS)
+        .and_then(|s| s.put_with_key(&JsValue::from_str(&json), &JsValue::from_str(key)))
+        .map_err(|e| describe(&e))?;
     committed(&tx).await
 }

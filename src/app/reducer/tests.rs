@@ -71,13 +71,13 @@ fn started(s: &AppState, backend: Backend) {
 }
 
 #[test]
-fn ready_lists_saved_runs_and_sends_the_workers_and_the_url_fault_once() {
+fn ready_lists_saved_runs_and_sends_the_workers_and_the_url_aids_once() {
     let fault = Request::InjectPanic {
         at_epoch: 2,
         only_on_webgpu: false,
     };
     let s = AppState::new(UrlSettings {
-        fault: Some(fault.clone()),
+        aids: vec![fault.clone()],
         workers: Some(3),
         ..UrlSettings::default()
     });
@@ -200,6 +200,17 @@ fn started_notes_add_to_the_notice() {
 #[test]
 fn autos_reason_is_kept_for_the_run_it_chose() {
     let s = page();
+    // While Auto times the paths, the status says which.
+    reduce(
+        &s,
+        Response::Measuring {
+            label: "Auto: timing CPU, 1 worker on this data…".into(),
+        },
+    );
+    assert_eq!(
+        s.status.get_untracked(),
+        "Auto: timing CPU, 1 worker on this data…"
+    );
     reduce(
         &s,
         Response::Started {

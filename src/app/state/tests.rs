@@ -28,7 +28,7 @@ fn url_epochs_survive_a_preset_change() {
     let s = AppState::new(UrlSettings {
         compute: Some(Compute::Cpu),
         epochs: Some(3),
-        fault: None,
+        aids: Vec::new(),
         workers: Some(2),
     });
     assert_eq!(s.workers.get_untracked(), 2);

@@ -24,15 +24,6 @@ pub fn Messages(state: AppState) -> impl IntoView {
     }
 }
 
-/// The compute as the page names it: "CPU, 2 workers" when training helpers share the batches.
-fn compute_label(backend: Backend, workers: usize) -> String {
-    match (backend, workers) {
-        (Backend::Cpu, 1) => "CPU, 1 worker".into(),
-        (Backend::Cpu, n) if n > 1 => format!("CPU, {n} workers"),
-        (b, _) => b.label().into(),
-    }
-}
-
 /// The status line (`role=status`) and the compute in use, with why `Auto` chose it.
 #[component]
 pub fn StatusLine(state: AppState) -> impl IntoView {
@@ -46,7 +37,7 @@ pub fn StatusLine(state: AppState) -> impl IntoView {
                     .backend
                     .get()
                     .map(|b| {
-                        let compute = compute_label(b, workers);
+                        let compute = b.with_workers(workers);
                         match reason {
                             Some(r) => format!("Compute in use: {compute} ({r})"),
                             None => format!("Compute in use: {compute}"),
