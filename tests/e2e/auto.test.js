@@ -48,6 +48,7 @@ test('Auto times the CPU and WebGPU, takes the faster, names both times and reme
     /^Compute in use: CPU, 1 worker \(Auto: CPU, 1 worker: ([\d.]+) s\/epoch; WebGPU: ([\d.]+) s\/epoch, timed on this machine just now\)$/,
   );
   assert.ok(m, first.backend);
+  console.log(first.backend);
   const [cpu, gpu] = [Number(m[1]), Number(m[2])];
   assert.ok(cpu > 0 && gpu > cpu, `the software adapter (${gpu} s/epoch) is slower than the CPU (${cpu} s/epoch)`);
   assert.ok(first.statuses.some((s) => s === 'Auto: timing CPU, 1 worker on this data…'), first.statuses.join(' | '));

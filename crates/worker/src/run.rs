@@ -4,8 +4,6 @@
 use std::cell::Cell;
 
 use vrnn_engine::analysis::Progress;
-use vrnn_engine::backend;
-use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::enrich::GeneSets;
 use vrnn_engine::parts::PartOutput;
 use vrnn_engine::run::{Hooks, Trained};

@@ -5,8 +5,6 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use vrnn_protocol::Backend;
-
 use crate::app::state::{AppState, Phase};
 use crate::plots;
 
