@@ -333,7 +333,7 @@ impl Run {
                 return Trained::Stopped;
             }
             if self.train_batch(hooks).await {
-                let e = self.trainer.finish_epoch().await;
+                let e = self.finish_epoch(hooks).await;
                 self.history.push(e);
                 self.train_s += (self.clock)() - t0;
                 hooks.after_epoch(self, e).await;
@@ -362,6 +362,31 @@ impl Run {
         match outputs.and_then(|o| self.trainer.apply_parts(&batch, o)) {
             Ok(last) => last,
             Err(e) => unreachable!("the parts of a batch computed here fit it: {e}"),
+        }
+    }
+
+    /// Closes the epoch (the test genes' loss, both losses read back), through
+    /// [`Hooks::parts`] when the hooks are [`Hooks::pooled`], as [`Run::train_batch`] does.
+    pub async fn finish_epoch(&mut self, hooks: &mut impl Hooks) -> EpochLosses {
+        if !hooks.pooled() {
+            return self.trainer.finish_epoch().await;
+        }
+        let test = self.trainer.test_parts().await;
+        if !test.parts.is_empty() {
+            if let Some(outputs) = hooks.parts(&test).await {
+                if let Ok(e) = self.trainer.close_epoch(&test, outputs).await {
+                    return e;
+                }
+            }
+        }
+        let outputs = self.trainer.parts_here(&test).await;
+        let closed = match outputs {
+            Ok(outputs) => self.trainer.close_epoch(&test, outputs).await,
+            Err(e) => Err(e),
+        };
+        match closed {
+            Ok(e) => e,
+            Err(e) => unreachable!("the test parts computed here fit them: {e}"),
         }
     }
 

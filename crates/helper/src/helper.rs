@@ -86,7 +86,8 @@ pub fn start() {
     post(&FromHelper::Ready, &[]);
 }
 
-/// The part's gradients, with the weights of its step (sent with the part when they changed).
+/// The part's gradients (a test part's loss), with the weights of its step (sent with the
+/// part when they changed).
 async fn compute(
     model: &RefCell<Option<PartModel>>,
     part: PartInput,
@@ -107,7 +108,7 @@ async fn compute(
         None => Ok(()),
     };
     let out = match out {
-        Ok(()) => m.gradients(&part).await.map(|o| (h.step, o)),
+        Ok(()) => m.compute(&part).await.map(|o| (h.step, o)),
         Err(e) => Err(e),
     };
     *model.borrow_mut() = Some(m);

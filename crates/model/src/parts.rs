@@ -6,7 +6,9 @@
 //! exactly as the worker's own would), and each part's inputs.
 //!
 //! A part's numbers do not depend on who computes it, so the worker sums the parts in part
-//! order and a run is the same with any number of helpers (crates/engine's `Trainer`).
+//! order and a run is the same with any number of helpers (crates/engine's `Trainer`). The
+//! test genes' loss at each epoch's end is handed out in parts too ([`PartHeader::test`]): a
+//! forward pass only, which would otherwise keep the helpers idle while the worker runs it.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
@@ -32,6 +34,20 @@ pub fn part_gradients(
     (loss.detach(), GradientsParams::from_grads(grads, model))
 }
 
+/// The loss of one part of a test batch of `batch` genes, from `model`'s inference pass (a
+/// model on the inner device: `valid()`).
+pub fn part_loss(
+    model: &Vrnn,
+    x: Tensor<3>,
+    eps: Tensor<3>,
+    w: Option<Tensor<3>>,
+    beta: f64,
+    batch: usize,
+) -> Tensor<1> {
+    let out = model.forward(x.clone(), eps);
+    vrnn_loss_part(x, &out, beta, w, batch).loss
+}
+
 /// What a helper is told about a part besides its numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartHeader {
@@ -47,6 +63,9 @@ pub struct PartHeader {
     pub steps: usize,
     pub beta: f64,
     pub model: VrnnConfig,
+    /// A part of the test genes: its loss only, from the inference pass (no gradients).
+    #[serde(default)]
+    pub test: bool,
 }
 
 /// One part of a batch: `x` is `genes × steps`, `eps` is `genes × steps × z_dim`, `w` (the
@@ -60,7 +79,7 @@ pub struct PartInput {
 }
 
 /// A part's result: its share of the batch loss, and its gradients as one flat buffer
-/// ([`Vrnn::flat_gradients`]).
+/// ([`Vrnn::flat_gradients`]; empty for a test part).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartOutput {
     pub index: usize,
@@ -255,8 +274,9 @@ impl PartModel {
         Ok(())
     }
 
-    /// The part's loss and flat gradients, with the weights of the part's step.
-    pub async fn gradients(&self, part: &PartInput) -> Result<PartOutput, String> {
+    /// The part's loss and flat gradients (a test part's loss only), with the weights of the
+    /// part's step.
+    pub async fn compute(&self, part: &PartInput) -> Result<PartOutput, String> {
         let h = &part.header;
         if self.step != Some(h.step) {
             return Err(format!(
@@ -277,21 +297,35 @@ impl PartModel {
                 ))
             }
         };
+        // A test part runs on the inner (non-autodiff) device, as the worker's own test pass.
+        let device = if h.test {
+            self.device.clone().inner()
+        } else {
+            self.device.clone()
+        };
         let x = Tensor::<3>::from_data(
             TensorData::new(sized(&part.x, g * t, "x")?, [g, t, 1]),
-            &self.device,
+            &device,
         );
         let eps = Tensor::<3>::from_data(
             TensorData::new(sized(&part.eps, g * t * z, "noise")?, [g, t, z]),
-            &self.device,
+            &device,
         );
         let w = match &part.w {
             Some(w) => Some(Tensor::<3>::from_data(
                 TensorData::new(sized(w, g * t, "weights")?, [g, t, 1]),
-                &self.device,
+                &device,
             )),
             None => None,
         };
+        if h.test {
+            let loss = part_loss(&self.model.valid(), x, eps, w, h.beta, h.batch);
+            return Ok(PartOutput {
+                index: h.index,
+                loss: read(vec![loss]).await.first().copied().unwrap_or(f32::NAN),
+                grads: Vec::new(),
+            });
+        }
         let (loss, grads) = part_gradients(&self.model, x, eps, w, h.beta, h.batch);
         let loss = read(vec![loss]).await.first().copied().unwrap_or(f32::NAN);
         let grads = self.model.flat_gradients(&grads).await;

@@ -221,7 +221,7 @@ async fn time_path(
             return timing;
         }
         if run.train_batch(&mut hooks).await {
-            run.trainer.finish_epoch().await;
+            run.finish_epoch(&mut hooks).await;
             let done = run.trainer.epochs_done();
             if done == 1 {
                 started = Some(now_s());

@@ -13,8 +13,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{vrnn_loss_weighted, TorchTensors, Vrnn, VrnnConfig};
-use crate::parts::{part_gradients as part_grads, PartHeader, PartInput, PartModel, PartOutput};
+use crate::model::{TorchTensors, Vrnn, VrnnConfig};
+use crate::parts::{
+    part_gradients as part_grads, part_loss, PartHeader, PartInput, PartModel, PartOutput,
+};
 use vrnn_kernels::chacha::NoiseRng;
 
 /// Every hyper-parameter of a training run; defaults are the reference's.
@@ -153,6 +155,21 @@ impl ModuleVisitor for AddGrads<'_> {
 
 /// One part of a batch: its model (a fork of the batch's) and its genes' inputs.
 type Part = (Vrnn, Tensor<3>, Tensor<3>, Option<Tensor<3>>);
+/// One part of a test batch: the inference model, its genes' inputs and the batch's size.
+type TestPart = (Vrnn, Tensor<3>, Tensor<3>, Option<Tensor<3>>, usize);
+
+/// Sorts parts' results into part order; an error when they are not exactly one per part.
+fn in_part_order(batch: &PartsBatch, outputs: &mut [PartOutput]) -> Result<(), String> {
+    outputs.sort_by_key(|o| o.index);
+    if outputs.len() != batch.parts.len() || outputs.iter().enumerate().any(|(i, o)| o.index != i) {
+        return Err(format!(
+            "{} results for a batch of {} parts",
+            outputs.len(),
+            batch.parts.len()
+        ));
+    }
+    Ok(())
+}
 
 /// The batch's loss and gradients, computed in `parts` parts of consecutive genes (see
 /// [`TrainConfig::parts`]) on up to `threads` threads. Every part gets a fork of the model: its
@@ -491,38 +508,69 @@ impl Trainer {
         }
         let genes = std::mem::take(&mut self.batches[self.next_batch]);
         self.next_batch += 1;
+        let eps = normal_values(
+            &mut self.rng,
+            genes.len() * self.steps * self.config.model.z_dim,
+        );
+        let mut parts = Vec::new();
+        self.push_parts(&mut parts, &genes, &eps, false);
+        PartsBatch {
+            weights: self.model().flat_weights().await,
+            parts,
+        }
+    }
+
+    /// The test genes' loss of [`Trainer::finish_epoch`] as parts for helpers: each test
+    /// batch, with the noise `finish_epoch` draws for it, in [`TrainConfig::parts`] parts, with
+    /// the weights as they stand. [`Trainer::close_epoch`] takes the results.
+    pub async fn test_parts(&mut self) -> PartsBatch {
+        let mut parts = Vec::new();
+        for genes in self.test_batches() {
+            let n = genes.len() * self.steps * self.config.model.z_dim;
+            let eps = normal_values(&mut self.rng, n);
+            self.push_parts(&mut parts, &genes, &eps, true);
+        }
+        PartsBatch {
+            weights: self.model().flat_weights().await,
+            parts,
+        }
+    }
+
+    /// The test genes in batches of the training's size.
+    fn test_batches(&self) -> Vec<Vec<usize>> {
+        self.test_genes
+            .chunks(self.config.batch_size.max(1))
+            .map(|c| c.to_vec())
+            .collect()
+    }
+
+    /// Appends the batch of `genes` (with its noise `eps`) in [`TrainConfig::parts`] parts,
+    /// numbered on from those already in `parts`.
+    fn push_parts(&self, parts: &mut Vec<PartInput>, genes: &[usize], eps: &[f32], test: bool) {
         let (t, z) = (self.steps, self.config.model.z_dim);
-        let eps = normal_values(&mut self.rng, genes.len() * t * z);
         let rows = |from: &[f32], genes: &[usize]| -> Vec<f32> {
             genes
                 .iter()
                 .flat_map(|&g| from[g * t..(g + 1) * t].iter().copied())
                 .collect()
         };
-        let parts = part_spans(genes.len(), self.config.parts)
-            .into_iter()
-            .enumerate()
-            .map(|(index, (start, len))| {
-                let mine = &genes[start..start + len];
-                PartInput {
-                    header: PartHeader {
-                        step: 0,
-                        index,
-                        batch: genes.len(),
-                        genes: len,
-                        steps: t,
-                        beta: self.config.beta,
-                        model: self.config.model.clone(),
-                    },
-                    x: rows(&self.host_data, mine),
-                    eps: eps[start * t * z..(start + len) * t * z].to_vec(),
-                    w: self.host_inverse_variance.as_ref().map(|w| rows(w, mine)),
-                }
-            })
-            .collect();
-        PartsBatch {
-            weights: self.model().flat_weights().await,
-            parts,
+        for (start, len) in part_spans(genes.len(), self.config.parts) {
+            let mine = &genes[start..start + len];
+            parts.push(PartInput {
+                header: PartHeader {
+                    step: 0,
+                    index: parts.len(),
+                    batch: genes.len(),
+                    genes: len,
+                    steps: t,
+                    beta: self.config.beta,
+                    model: self.config.model.clone(),
+                    test,
+                },
+                x: rows(&self.host_data, mine),
+                eps: eps[start * t * z..(start + len) * t * z].to_vec(),
+                w: self.host_inverse_variance.as_ref().map(|w| rows(w, mine)),
+            });
         }
     }
 
@@ -538,7 +586,7 @@ impl Trainer {
         for part in &batch.parts {
             let mut part = part.clone();
             part.header.step = 0;
-            out.push(helper.gradients(&part).await?);
+            out.push(helper.compute(&part).await?);
         }
         Ok(out)
     }
@@ -552,15 +600,9 @@ impl Trainer {
         batch: &PartsBatch,
         mut outputs: Vec<PartOutput>,
     ) -> Result<bool, String> {
-        outputs.sort_by_key(|o| o.index);
-        if outputs.len() != batch.parts.len()
-            || outputs.iter().enumerate().any(|(i, o)| o.index != i)
-        {
-            return Err(format!(
-                "{} results for a batch of {} parts",
-                outputs.len(),
-                batch.parts.len()
-            ));
+        in_part_order(batch, &mut outputs)?;
+        if outputs.is_empty() {
+            return Err("no results for a batch".into());
         }
         let model = self.model();
         let inner = self.device.clone().inner();
@@ -599,19 +641,16 @@ impl Trainer {
     }
 
     /// Closes the epoch: evaluates the test genes without gradients (z still sampled, as the
-    /// reference does) and reads both losses back in one asynchronous read.
+    /// reference does) and reads both losses back in one asynchronous read. Each test batch
+    /// goes in [`TrainConfig::parts`] parts, on up to `threads` threads natively, summed in
+    /// part order, as [`Trainer::test_parts`] hands them to helpers (one part on WebGPU).
     pub async fn finish_epoch(&mut self) -> EpochLosses {
-        let n_batches = self.batches.len().max(1) as f64;
         let model = self.model().valid();
         let inner = self.device.clone().inner();
         let data = self.data.clone().inner();
         let weights = self.inverse_variance.clone().map(|w| w.inner());
-        let mut test_sum: Option<Tensor<1>> = None;
-        let test_batches: Vec<Vec<usize>> = self
-            .test_genes
-            .chunks(self.config.batch_size.max(1))
-            .map(|c| c.to_vec())
-            .collect();
+        let test_batches = self.test_batches();
+        let mut jobs: Vec<TestPart> = Vec::new();
         for genes in &test_batches {
             let x = select_genes(&data, genes);
             let eps = normal_noise(
@@ -620,31 +659,72 @@ impl Trainer {
                 &inner,
             );
             let w = weights.as_ref().map(|w| select_genes(w, genes));
-            let out = model.forward(x.clone(), eps);
-            let l = vrnn_loss_weighted(x, &out, self.config.beta, w).loss;
-            test_sum = Some(match test_sum {
-                Some(s) => s + l,
-                None => l,
-            });
+            for (start, len) in part_spans(genes.len(), self.config.parts) {
+                jobs.push((
+                    model.clone(),
+                    x.clone().narrow(0, start, len),
+                    eps.clone().narrow(0, start, len),
+                    w.as_ref().map(|w| w.clone().narrow(0, start, len)),
+                    genes.len(),
+                ));
+            }
         }
+        let beta = self.config.beta;
+        let run = |(m, x, e, w, batch): TestPart| part_loss(&m, x, e, w, beta, batch);
+        #[cfg(not(target_family = "wasm"))]
+        let losses = in_parallel(jobs, self.threads, run);
+        #[cfg(target_family = "wasm")]
+        let losses: Vec<_> = jobs.into_iter().map(run).collect();
+        let test = losses
+            .into_iter()
+            .reduce(|a, b| a + b)
+            .unwrap_or_else(|| Tensor::zeros([1], &inner));
         let train = self
             .train_sum
             .take()
             .map(|t| t.inner())
             .unwrap_or_else(|| Tensor::zeros([1], &inner));
-        let test = test_sum.unwrap_or_else(|| Tensor::zeros([1], &inner));
         let both = Tensor::cat(vec![train, test], 0);
         let values: Vec<f32> = both
             .into_data_async()
             .await
             .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
             .unwrap_or_default();
+        let train = values.first().copied().unwrap_or(f32::NAN);
+        let test = values.get(1).copied().unwrap_or(f32::NAN);
+        self.close(train, test, test_batches.len())
+    }
+
+    /// Closes the epoch with the results of [`Trainer::test_parts`] (computed anywhere, in
+    /// any order), summed in part order: the same losses [`Trainer::finish_epoch`] gives with
+    /// the same parts. Refuses results that do not fit, changing nothing.
+    pub async fn close_epoch(
+        &mut self,
+        test: &PartsBatch,
+        mut outputs: Vec<PartOutput>,
+    ) -> Result<EpochLosses, String> {
+        in_part_order(test, &mut outputs)?;
+        let sum = outputs.iter().map(|o| o.loss).reduce(|a, b| a + b);
+        let train = match self.train_sum.take() {
+            Some(t) => t
+                .into_data_async()
+                .await
+                .ok()
+                .and_then(|d| d.try_into_vec_as::<f32>().ok())
+                .and_then(|v| v.first().copied())
+                .unwrap_or(f32::NAN),
+            None => 0.0,
+        };
+        Ok(self.close(train, sum.unwrap_or(0.0), self.test_batches().len()))
+    }
+
+    /// The epoch's mean losses from the sums of its batches; counts the epoch done.
+    fn close(&mut self, train: f32, test: f32, test_batches: usize) -> EpochLosses {
         self.epoch += 1;
         EpochLosses {
             epoch: self.epoch,
-            train: values.first().copied().unwrap_or(f32::NAN) as f64 / n_batches,
-            test: values.get(1).copied().unwrap_or(f32::NAN) as f64
-                / test_batches.len().max(1) as f64,
+            train: train as f64 / self.batches.len().max(1) as f64,
+            test: test as f64 / test_batches.max(1) as f64,
         }
     }
 

@@ -114,8 +114,8 @@ fn parts_computed_by_helpers_in_any_order_train_the_same_model() {
     let helpers = |order: fn(usize) -> Vec<usize>| {
         let mut t = trainer(50, 4);
         let mut losses = Vec::new();
-        while !t.is_done() {
-            let batch = pollster::block_on(t.next_parts());
+        // Each part on a freshly made helper model, in `order`.
+        let compute = |t: &Trainer, batch: &PartsBatch| -> Vec<PartOutput> {
             let mut outputs = Vec::new();
             for i in order(batch.parts.len()) {
                 let device = cpu_device();
@@ -124,10 +124,19 @@ fn parts_computed_by_helpers_in_any_order_train_the_same_model() {
                 helper.set_weights(7, &batch.weights).unwrap();
                 let mut part = batch.parts[i].clone();
                 part.header.step = 7;
-                outputs.push(pollster::block_on(helper.gradients(&part)).unwrap());
+                outputs.push(pollster::block_on(helper.compute(&part)).unwrap());
             }
+            outputs
+        };
+        while !t.is_done() {
+            let batch = pollster::block_on(t.next_parts());
+            let outputs = compute(&t, &batch);
             if t.apply_parts(&batch, outputs).unwrap() {
-                losses.push(pollster::block_on(t.finish_epoch()));
+                // The test genes' loss in parts too.
+                let test = pollster::block_on(t.test_parts());
+                assert!(test.parts.iter().all(|p| p.header.test));
+                let outputs = compute(&t, &test);
+                losses.push(pollster::block_on(t.close_epoch(&test, outputs)).unwrap());
             }
         }
         outcome(&t, &losses)
@@ -151,7 +160,9 @@ fn parts_computed_by_helpers_in_any_order_train_the_same_model() {
         let batch = pollster::block_on(t.next_parts());
         let outputs = pollster::block_on(t.parts_here(&batch)).unwrap();
         if t.apply_parts(&batch, outputs).unwrap() {
-            losses.push(pollster::block_on(t.finish_epoch()));
+            let test = pollster::block_on(t.test_parts());
+            let outputs = pollster::block_on(t.parts_here(&test)).unwrap();
+            losses.push(pollster::block_on(t.close_epoch(&test, outputs)).unwrap());
         }
     }
     assert_eq!(
@@ -172,6 +183,10 @@ fn parts_computed_by_helpers_in_any_order_train_the_same_model() {
     for (a, b) in local.iter().zip(&losses) {
         assert!(
             (a.train - b.train).abs() <= 1e-5 * a.train.abs(),
+            "{a:?} vs {b:?}"
+        );
+        assert!(
+            (a.test - b.test).abs() <= 1e-5 * a.test.abs(),
             "{a:?} vs {b:?}"
         );
     }
@@ -198,4 +213,13 @@ fn parts_that_do_not_fit_are_refused() {
     let err = t.apply_parts(&batch, outputs).unwrap_err();
     assert!(err.contains("5 gradients"), "{err}");
     assert_eq!(pollster::block_on(t.model().flat_weights()), before);
+
+    // The test genes' parts: one missing, and the epoch stays open.
+    let test = pollster::block_on(t.test_parts());
+    assert!(!test.parts.is_empty());
+    let mut outputs = pollster::block_on(t.parts_here(&test)).unwrap();
+    assert!(outputs.iter().all(|o| o.grads.is_empty()), "a loss only");
+    outputs.pop();
+    assert!(pollster::block_on(t.close_epoch(&test, outputs)).is_err());
+    assert_eq!(t.epochs_done(), 0);
 }
