@@ -28,14 +28,13 @@ pub fn part_gradients(
     beta: f64,
     batch: usize,
 ) -> (Tensor<1>, GradientsParams) {
-    let out = model.forward(x.clone(), eps);
-    let loss = vrnn_loss_part(x, &out, beta, w, batch).loss;
+    let loss = part_loss(model, x, eps, w, beta, batch);
     let grads = loss.backward();
     (loss.detach(), GradientsParams::from_grads(grads, model))
 }
 
-/// The loss of one part of a test batch of `batch` genes, from `model`'s inference pass (a
-/// model on the inner device: `valid()`).
+/// The loss of one part of a batch of `batch` genes: with gradients on an autodiff model
+/// ([`part_gradients`]), or a test batch's from the inference pass (`valid()`).
 pub fn part_loss(
     model: &Vrnn,
     x: Tensor<3>,
