@@ -11,7 +11,8 @@ use super::state::UrlSettings;
 /// `?backend=cpu|webgpu&epochs=N&workers=N` as initial settings, and testing aids:
 /// `?inject-panic=N` or `?inject-gpu-loss=N` make the worker panic at the end of epoch N (the
 /// second only when training on WebGPU, as a lost device would), `?inject-helper-crash=N`
-/// crashes a training helper after epoch N, and `?software-adapter-as-hardware` makes `Auto`
+/// crashes a training helper after epoch N, `?inject-helper-hang=N` makes one stop answering,
+/// and `?software-adapter-as-hardware` makes `Auto`
 /// time a software WebGPU adapter as it would a GPU.
 pub fn url_settings() -> UrlSettings {
     let search = window().location().search().unwrap_or_default();
@@ -19,8 +20,11 @@ pub fn url_settings() -> UrlSettings {
         return UrlSettings::default();
     };
     let number = |k: &str| params.get(k).and_then(|v| v.parse::<usize>().ok());
-    let crash =
-        number("inject-helper-crash").map(|at_epoch| Request::InjectHelperCrash { at_epoch });
+    let crash = number("inject-helper-crash")
+        .map(|at_epoch| Request::InjectHelperCrash { at_epoch })
+        .or_else(|| {
+            number("inject-helper-hang").map(|at_epoch| Request::InjectHelperHang { at_epoch })
+        });
     let fault = number("inject-panic")
         .map(|at_epoch| Request::InjectPanic {
             at_epoch,

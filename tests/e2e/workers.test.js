@@ -1,6 +1,6 @@
 // End to end: a CPU run's batches computed by a pool of training helpers (Web Workers, the
 // CPU-only helper wasm compiled once and shared). 1, 2 and 4 helpers give the same losses and
-// latents bit for bit (the parts are summed in part order); a helper that crashes mid-run is
+// latents bit for bit (the parts are summed in part order); a helper that crashes or hangs mid-run is
 // replaced, its part computed again, and the results do not change; the page names the
 // compute in use with its workers.
 'use strict';
@@ -44,10 +44,17 @@ test('1, 2 and 4 training helpers train the same model bit for bit', async () =>
   assert.equal(alone.loss, one.loss, 'losses in the analysis worker alone');
 });
 
-test('a training helper that crashes is replaced and its part computed again', async () => {
+test('a training helper that crashes or hangs is replaced and its part computed again', async () => {
   const calm = await train(2);
   const crashed = await train(2, '&inject-helper-crash=2');
   assert.match(crashed.notice, /A training helper stopped and was replaced .*its part was computed again, so the results are unchanged/);
   assert.equal(crashed.loss, calm.loss);
   assert.equal(crashed.latents, calm.latents);
+
+  // A helper that stops answering (it spins) is stopped after 10 s (or 50 times the slowest
+  // part) and replaced the same way.
+  const hung = await train(2, '&inject-helper-hang=2');
+  assert.match(hung.notice, /A training helper stopped and was replaced \(a training helper stopped \(it did not answer part \d+ within \d+ s\)\); its part was computed again, so the results are unchanged/);
+  assert.equal(hung.loss, calm.loss);
+  assert.equal(hung.latents, calm.latents);
 });

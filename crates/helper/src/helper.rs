@@ -38,14 +38,22 @@ pub fn start() {
     console_error_panic_hook::set_once();
     let model: Rc<RefCell<Option<PartModel>>> = Rc::new(RefCell::new(None));
     let crash = Rc::new(Cell::new(false));
+    let hang = Rc::new(Cell::new(false));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let arr: Array = ev.data().unchecked_into();
         let header = arr.get(0).as_string().unwrap_or_default();
         match serde_json::from_str::<ToHelper>(&header) {
             Ok(ToHelper::Crash) => crash.set(true),
+            Ok(ToHelper::Hang) => hang.set(true),
             Ok(ToHelper::Part(h)) => {
                 if crash.replace(false) {
                     panic!("injected by the tests: a training helper crashed");
+                }
+                if hang.replace(false) {
+                    // Injected by the tests: busy for ever, until the pool stops this worker.
+                    loop {
+                        std::hint::spin_loop();
+                    }
                 }
                 let part = PartInput {
                     x: floats(arr.get(2)).unwrap_or_default(),

@@ -343,6 +343,9 @@ pub enum ToHelper {
     Part(PartHeader),
     /// A testing aid: the helper panics when the next part arrives, as a crashed one would.
     Crash,
+    /// A testing aid: the helper stops answering when the next part arrives (it spins), as a
+    /// hung one would.
+    Hang,
 }
 
 /// What a helper answers (the JSON head of its message).

@@ -81,6 +81,10 @@ pub enum Request {
     /// A testing aid (the page's `?inject-helper-crash=N`): a training helper crashes on its
     /// first part after epoch `at_epoch`; the run must go on with the same numbers.
     InjectHelperCrash { at_epoch: usize },
+    /// A testing aid (the page's `?inject-helper-hang=N`): a training helper stops answering on
+    /// its first part after epoch `at_epoch`; the pool must stop and replace it, and the run go
+    /// on with the same numbers.
+    InjectHelperHang { at_epoch: usize },
     /// A testing aid (the page's `?software-adapter-as-hardware`): `Auto` times a software
     /// WebGPU adapter as it would a GPU instead of refusing it, so that the timing, the choice
     /// and the remembered measurement can be tested in a browser without a GPU.
@@ -426,6 +430,7 @@ mod tests {
             Request::Benchmark,
             Request::Workers { count: 3 },
             Request::InjectHelperCrash { at_epoch: 2 },
+            Request::InjectHelperHang { at_epoch: 2 },
             Request::SoftwareAdapterAsHardware,
         ];
         for m in msgs {

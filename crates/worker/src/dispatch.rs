@@ -3,6 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use vrnn_engine::parts::ToHelper;
 use vrnn_protocol::Request;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -79,7 +80,12 @@ fn handle(state: &Shared, cancel: &CancelFlag, request: Request, files: Vec<web_
             only_on_webgpu,
         } => state.borrow_mut().fault = Some((at_epoch, only_on_webgpu)),
         Request::Workers { count } => state.borrow_mut().workers = Some(count),
-        Request::InjectHelperCrash { at_epoch } => state.borrow_mut().helper_crash = Some(at_epoch),
+        Request::InjectHelperCrash { at_epoch } => {
+            state.borrow_mut().helper_fault = Some((at_epoch, ToHelper::Crash))
+        }
+        Request::InjectHelperHang { at_epoch } => {
+            state.borrow_mut().helper_fault = Some((at_epoch, ToHelper::Hang))
+        }
         Request::SoftwareAdapterAsHardware => state.borrow_mut().software_as_hardware = true,
     }
 }

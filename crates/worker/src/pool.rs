@@ -6,8 +6,9 @@
 //! free, so a slow core does not hold the step. The engine sums the parts in part order, so a
 //! run gives the same numbers with any number of helpers.
 //!
-//! A helper that crashes is replaced and the part it held is handed out again; when no helper
-//! is left (or none can start), the engine computes the batch here, with the same numbers.
+//! A helper that crashes, or hangs (a part unanswered far longer than any part took, or no
+//! start), is stopped and replaced and the part it held is handed out again; when no helper is
+//! left (or none can start), the engine computes the batch here, with the same numbers.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -30,6 +31,14 @@ const LOADER: &str = "./helper-loader.js";
 const MODULE: &str = "./vrnn-helper_bg.wasm";
 /// Helpers replaced per run after crashes before the pool gives up on them.
 const MAX_RESTARTS: usize = 4;
+/// A part unanswered for this many times the slowest part answered so far, and at least
+/// [`HANG_MIN_S`], counts as a hung helper. A part takes milliseconds; the margin is wide so
+/// that a loaded machine does not trip it (and a false alarm only costs the part's redoing).
+const HANG_FACTOR: f64 = 50.0;
+const HANG_MIN_S: f64 = 10.0;
+/// A helper not started (not `Ready`) after this many seconds counts as hung too: starting
+/// loads its glue script, which a slow first visit may fetch from the network.
+const START_S: f64 = 30.0;
 
 /// Time spent by the pool, for the benchmark's model of time against helpers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -48,6 +57,8 @@ struct Helper {
     id: usize,
     worker: Worker,
     ready: bool,
+    /// When it was started.
+    started: f64,
     /// The weights version it holds.
     holds: Option<u64>,
     /// The part it is computing, and when it was sent.
@@ -88,8 +99,10 @@ struct Inner {
     /// Why helpers stopped since the last [`Pool::take_crashes`].
     crashes: Vec<String>,
     times: PoolTimes,
-    /// A testing aid: the next part sent crashes its helper.
-    crash_next: bool,
+    /// The longest a part has taken, from sending to its answer.
+    slowest_s: f64,
+    /// A testing aid: the next part sent crashes or hangs its helper.
+    fault_next: Option<ToHelper>,
 }
 
 /// The pool; cheap to clone (one pool per worker, kept between runs).
@@ -108,6 +121,7 @@ impl Pool {
         inner.restarts = 0;
         inner.crashes.clear();
         inner.times = PoolTimes::default();
+        inner.slowest_s = 0.0;
         inner.helpers.truncate(size);
         while inner.helpers.len() < size {
             let h = spawn(&self.0, &mut inner)?;
@@ -147,7 +161,25 @@ impl Pool {
         };
         let promise = Promise::new(&mut setup);
         dispatch(&mut self.0.borrow_mut());
+        // Once a second, helpers that stopped answering are found and replaced.
+        let weak = Rc::downgrade(&self.0);
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if let Some(p) = weak.upgrade() {
+                watch(&p);
+            }
+        });
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        let timer = scope
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                1000,
+            )
+            .ok();
         let _ = JsFuture::from(promise).await;
+        if let Some(timer) = timer {
+            scope.clear_interval_with_handle(timer);
+        }
+        drop(tick);
         let mut inner = self.0.borrow_mut();
         inner.times.wait_s += now_s() - t0;
         let done = inner.batch.take()?;
@@ -166,9 +198,9 @@ impl Pool {
         self.0.borrow().times
     }
 
-    /// A testing aid: the helper given the next part crashes on it.
-    pub fn crash_next_part(&self) {
-        self.0.borrow_mut().crash_next = true;
+    /// A testing aid: the helper given the next part crashes (or hangs) on it.
+    pub fn inject_next_part(&self, fault: ToHelper) {
+        self.0.borrow_mut().fault_next = Some(fault);
     }
 }
 
@@ -228,6 +260,7 @@ fn spawn(pool: &Rc<RefCell<Inner>>, inner: &mut Inner) -> Result<Helper, String>
         id,
         worker,
         ready: false,
+        started: now_s(),
         holds: None,
         busy: None,
         _on_message: on_message,
@@ -259,6 +292,9 @@ fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
                 .dyn_into::<Float32Array>()
                 .map(|a| a.to_vec())
                 .unwrap_or_default();
+            if let Some(t) = sent {
+                inner.slowest_s = inner.slowest_s.max(now_s() - t);
+            }
             if let Some(b) = inner.batch.as_mut().filter(|b| b.version == step) {
                 if let Some(slot) = b.results.get_mut(index).filter(|s| s.is_none()) {
                     *slot = Some(PartOutput { index, loss, grads });
@@ -326,6 +362,33 @@ fn crashed(pool: &Rc<RefCell<Inner>>, id: usize, message: String) {
     dispatch(inner);
 }
 
+/// Stops and replaces (as [`crashed`]) every helper that has not answered its part within the
+/// hang limit, or not started within [`START_S`].
+fn watch(pool: &Rc<RefCell<Inner>>) {
+    let now = now_s();
+    let hung: Vec<(usize, String)> = {
+        let inner = pool.borrow();
+        let limit = HANG_MIN_S.max(HANG_FACTOR * inner.slowest_s);
+        inner
+            .helpers
+            .iter()
+            .filter_map(|h| match h.busy {
+                Some((part, sent)) if now - sent > limit => Some((
+                    h.id,
+                    format!("it did not answer part {} within {limit:.0} s", part + 1),
+                )),
+                None if !h.ready && now - h.started > START_S => {
+                    Some((h.id, format!("it did not start within {START_S:.0} s")))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    for (id, why) in hung {
+        crashed(pool, id, why);
+    }
+}
+
 /// Hands queued parts to ready, idle helpers; resolves the batch when it is complete or failed.
 fn dispatch(inner: &mut Inner) {
     let Some(b) = inner.batch.as_mut() else {
@@ -343,8 +406,8 @@ fn dispatch(inner: &mut Inner) {
         let Some(index) = b.queue.pop_front() else {
             break;
         };
-        let crash = std::mem::take(&mut inner.crash_next);
-        match send(h, b, index, crash) {
+        let fault = inner.fault_next.take();
+        match send(h, b, index, fault) {
             Ok(()) => h.busy = Some((index, now_s())),
             Err(_) => b.queue.push_front(index),
         }
@@ -352,9 +415,14 @@ fn dispatch(inner: &mut Inner) {
 }
 
 /// Posts part `index` to a helper, with the step's weights when it does not hold them.
-fn send(h: &mut Helper, b: &InFlight, index: usize, crash: bool) -> Result<(), JsValue> {
-    if crash {
-        let json = serde_json::to_string(&ToHelper::Crash).unwrap_or_default();
+fn send(
+    h: &mut Helper,
+    b: &InFlight,
+    index: usize,
+    fault: Option<ToHelper>,
+) -> Result<(), JsValue> {
+    if let Some(fault) = fault {
+        let json = serde_json::to_string(&fault).unwrap_or_default();
         h.worker
             .post_message(&Array::of1(&JsValue::from_str(&json)))?;
     }

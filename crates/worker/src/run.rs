@@ -259,11 +259,11 @@ impl Hooks for WorkerHooks<'_> {
             test_loss: e.test,
             elapsed: run.train_seconds(),
         }));
-        let crash = self.state.borrow().helper_crash;
-        if crash == Some(e.epoch) {
-            self.state.borrow_mut().helper_crash = None;
+        let helper_fault = self.state.borrow().helper_fault.clone();
+        if let Some((_, fault)) = helper_fault.filter(|(at, _)| *at == e.epoch) {
+            self.state.borrow_mut().helper_fault = None;
             if let Some(pool) = &self.pool {
-                pool.crash_next_part();
+                pool.inject_next_part(fault);
             }
         }
         let fault = self.state.borrow().fault;

@@ -39,8 +39,9 @@ pub struct State {
     pub workers: Option<usize>,
     /// The training helpers, kept between runs.
     pub pool: crate::pool::Pool,
-    /// A helper crash asked for by the tests (see `Request::InjectHelperCrash`).
-    pub helper_crash: Option<usize>,
+    /// A helper crash or hang asked for by the tests, after this epoch (see
+    /// `Request::InjectHelperCrash`, `Request::InjectHelperHang`).
+    pub helper_fault: Option<(usize, vrnn_engine::parts::ToHelper)>,
     /// `Auto` times a software adapter instead of refusing it (a testing aid, see
     /// `Request::SoftwareAdapterAsHardware`).
     pub software_as_hardware: bool,
