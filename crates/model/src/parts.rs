@@ -86,7 +86,8 @@ pub struct PartOutput {
     pub grads: Vec<f32>,
 }
 
-/// Collects every parameter, flattened, in the module's order.
+/// Collects every parameter (or its gradient), flattened, in the module's order, on the inner
+/// (non-autodiff) device.
 struct Flatten<'a> {
     out: Vec<Tensor<1>>,
     grads: Option<&'a GradientsParams>,
@@ -94,7 +95,7 @@ struct Flatten<'a> {
 
 impl ModuleVisitor for Flatten<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let value = param.val();
+        let value = param.val().inner();
         let n = value.shape().num_elements();
         let t = match self.grads {
             None => value,
@@ -106,55 +107,38 @@ impl ModuleVisitor for Flatten<'_> {
     }
 }
 
-/// Replaces every parameter's value with the next values of a flat buffer.
-struct Load<'a> {
-    values: &'a [f32],
+/// Replaces every parameter's value with the next span of a flat tensor (a view of it where
+/// the backend allows, so loading copies nothing).
+struct Load {
+    values: Tensor<1>,
     at: usize,
-    device: &'a Device,
 }
 
-impl ModuleMapper for Load<'_> {
+impl ModuleMapper for Load {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let (values, device) = (self.values, self.device);
+        let values = &self.values;
         let at = &mut self.at;
         param.map(|old| {
             let shape = old.dims();
             let n = shape.iter().product::<usize>();
-            let new = values[*at..*at + n].to_vec();
+            let new = values.clone().narrow(0, *at, n).reshape(shape);
             *at += n;
-            Tensor::from_data(TensorData::new(new, shape), device).require_grad()
+            if !old.is_autodiff() {
+                return new;
+            }
+            // As burn's optimisers restore a parameter: same checkpointing, tracked.
+            let mut new = Tensor::from_inner(new);
+            if let Some(strategy) = old.gradient_checkpointing_strategy() {
+                new = new.with_gradient_checkpointing_strategy(strategy);
+            }
+            new.require_grad()
         })
     }
 }
 
-/// Builds gradients from a flat buffer, parameter by parameter.
-struct Unflatten<'a> {
-    values: &'a [f32],
-    at: usize,
-    device: &'a Device,
-    grads: GradientsParams,
-}
-
-impl ModuleVisitor for Unflatten<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let shape = param.val().dims();
-        let n = shape.iter().product::<usize>();
-        let values = self.values[self.at..self.at + n].to_vec();
-        self.at += n;
-        self.grads.register::<D>(
-            param.id,
-            Tensor::from_data(TensorData::new(values, shape), self.device),
-        );
-    }
-}
-
 /// Reads a flat tensor back asynchronously (the only read WebGPU allows).
-async fn read(parts: Vec<Tensor<1>>) -> Vec<f32> {
-    if parts.is_empty() {
-        return Vec::new();
-    }
-    Tensor::cat(parts, 0)
-        .into_data_async()
+async fn read(flat: Tensor<1>) -> Vec<f32> {
+    flat.into_data_async()
         .await
         .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
         .unwrap_or_default()
@@ -166,53 +150,55 @@ impl Vrnn {
         self.num_params()
     }
 
-    /// Every weight in one buffer, in the module's parameter order and burn's layout.
-    pub async fn flat_weights(&self) -> Vec<f32> {
+    fn flatten(&self, grads: Option<&GradientsParams>) -> Tensor<1> {
         let mut f = Flatten {
             out: Vec::new(),
-            grads: None,
+            grads,
         };
         self.visit(&mut f);
-        read(f.out).await
+        Tensor::cat(f.out, 0)
     }
 
-    /// The gradients of every parameter in the order and layout of [`Vrnn::flat_weights`]
-    /// (zeros for a parameter without one).
+    /// Every weight in one tensor on the inner device, in the module's parameter order and
+    /// burn's layout: what the optimiser steps ([`crate::parts`] module docs).
+    pub fn flat_weight_tensor(&self) -> Tensor<1> {
+        self.flatten(None)
+    }
+
+    /// The gradients of every parameter in the order and layout of
+    /// [`Vrnn::flat_weight_tensor`] (zeros for a parameter without one).
+    pub fn flat_gradient_tensor(&self, grads: &GradientsParams) -> Tensor<1> {
+        self.flatten(Some(grads))
+    }
+
+    /// [`Vrnn::flat_weight_tensor`], read back.
+    pub async fn flat_weights(&self) -> Vec<f32> {
+        read(self.flat_weight_tensor()).await
+    }
+
+    /// [`Vrnn::flat_gradient_tensor`], read back.
     pub async fn flat_gradients(&self, grads: &GradientsParams) -> Vec<f32> {
-        let mut f = Flatten {
-            out: Vec::new(),
-            grads: Some(grads),
-        };
-        self.visit(&mut f);
-        read(f.out).await
+        read(self.flat_gradient_tensor(grads)).await
     }
 
     /// This model with the weights of a [`Vrnn::flat_weights`] buffer, on `device`.
     pub fn with_flat_weights(self, values: &[f32], device: &Device) -> Result<Vrnn, String> {
         self.check_len(values.len(), "weights")?;
-        Ok(self.map(&mut Load {
-            values,
-            at: 0,
-            device,
-        }))
+        let flat = Tensor::from_data(
+            TensorData::new(values.to_vec(), [values.len()]),
+            &device.clone().inner(),
+        );
+        self.with_flat_tensor(flat)
     }
 
-    /// Gradients for this model's parameters from a [`Vrnn::flat_gradients`] buffer of a model
-    /// of the same sizes, on `device` (the optimiser's: the training device's inner one).
-    pub fn gradients_from_flat(
-        &self,
-        values: &[f32],
-        device: &Device,
-    ) -> Result<GradientsParams, String> {
-        self.check_len(values.len(), "gradients")?;
-        let mut u = Unflatten {
-            values,
+    /// This model with the weights of a [`Vrnn::flat_weight_tensor`] (on the inner device of
+    /// this model's), each parameter a span of it.
+    pub fn with_flat_tensor(self, flat: Tensor<1>) -> Result<Vrnn, String> {
+        self.check_len(flat.dims()[0], "weights")?;
+        Ok(self.map(&mut Load {
+            values: flat,
             at: 0,
-            device,
-            grads: GradientsParams::new(),
-        };
-        self.visit(&mut u);
-        Ok(u.grads)
+        }))
     }
 
     fn check_len(&self, got: usize, what: &str) -> Result<(), String> {
@@ -321,12 +307,16 @@ impl PartModel {
             let loss = part_loss(&self.model.valid(), x, eps, w, h.beta, h.batch);
             return Ok(PartOutput {
                 index: h.index,
-                loss: read(vec![loss]).await.first().copied().unwrap_or(f32::NAN),
+                loss: read(loss).await.first().copied().unwrap_or(f32::NAN),
                 grads: Vec::new(),
             });
         }
         let (loss, grads) = part_gradients(&self.model, x, eps, w, h.beta, h.batch);
-        let loss = read(vec![loss]).await.first().copied().unwrap_or(f32::NAN);
+        let loss = read(loss.inner())
+            .await
+            .first()
+            .copied()
+            .unwrap_or(f32::NAN);
         let grads = self.model.flat_gradients(&grads).await;
         Ok(PartOutput {
             index: h.index,

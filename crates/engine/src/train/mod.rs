@@ -4,10 +4,12 @@
 //! read panics on WebGPU.
 
 pub mod backend;
+mod optim;
+
+pub use optim::{reference_adam, FlatOptimizer};
 
 use burn::config::Config;
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -49,73 +51,6 @@ pub struct TrainConfig {
     pub model: VrnnConfig,
 }
 
-/// Adam exactly as `torch.optim.Adam(lr, betas=(0.9, 0.999), eps=1e-8)`; burn's default epsilon
-/// is 1e-5, and its built-in clipping works per tensor, so clipping is done by
-/// [`clip_global_norm`] instead.
-pub fn reference_adam() -> ModuleOptimizer {
-    AdamConfig::new()
-        .with_beta_1(0.9)
-        .with_beta_2(0.999)
-        .with_epsilon(1e-8)
-        .init()
-}
-
-/// Sum of squares of every parameter's gradient, as a one-element tensor.
-struct SquaredNorm<'a> {
-    grads: &'a GradientsParams,
-    total: Option<Tensor<1>>,
-}
-
-impl ModuleVisitor for SquaredNorm<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if let Some(g) = self.grads.get::<D>(param.id) {
-            let s = g.square().sum();
-            self.total = Some(match self.total.take() {
-                Some(t) => t + s,
-                None => s,
-            });
-        }
-    }
-}
-
-struct Scale<'a> {
-    grads: &'a mut GradientsParams,
-    factor: Tensor<1>,
-}
-
-impl ModuleVisitor for Scale<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if let Some(g) = self.grads.remove::<D>(param.id) {
-            let f = self.factor.clone().reshape([1; D]);
-            self.grads.register::<D>(param.id, g * f);
-        }
-    }
-}
-
-/// `torch.nn.utils.clip_grad_norm_`: scales all gradients by `min(1, max / (norm + 1e-6))`,
-/// where `norm` is the L2 norm over every parameter together. Stays on the device (no read
-/// back) and returns the norm before clipping.
-pub fn clip_global_norm<M: Module>(
-    module: &M,
-    grads: &mut GradientsParams,
-    max_norm: f64,
-) -> Tensor<1> {
-    let mut sq = SquaredNorm { grads, total: None };
-    module.visit(&mut sq);
-    let norm = match sq.total {
-        Some(t) => t.sqrt(),
-        None => return Tensor::zeros([1], &Device::default()),
-    };
-    let factor = norm
-        .clone()
-        .add_scalar(1e-6)
-        .recip()
-        .mul_scalar(max_norm)
-        .clamp_max(1.0);
-    module.visit(&mut Scale { grads, factor });
-    norm
-}
-
 /// Standard-normal noise drawn on the host from a seeded generator, so that CPU and WebGPU
 /// runs with the same seed see the same numbers.
 pub fn normal_noise(rng: &mut impl Rng, shape: [usize; 3], device: &Device) -> Tensor<3> {
@@ -133,24 +68,6 @@ fn normal_values(rng: &mut impl Rng, n: usize) -> Vec<f32> {
 fn part_spans(n: usize, parts: usize) -> Vec<(usize, usize)> {
     let size = n.div_ceil(parts.clamp(1, n.max(1))).max(1);
     (0..n).step_by(size).map(|s| (s, size.min(n - s))).collect()
-}
-
-/// Adds the gradients of `from` to those of `into`, parameter by parameter.
-struct AddGrads<'a> {
-    into: &'a mut GradientsParams,
-    from: GradientsParams,
-}
-
-impl ModuleVisitor for AddGrads<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if let Some(g) = self.from.remove::<D>(param.id) {
-            let sum = match self.into.remove::<D>(param.id) {
-                Some(a) => a + g,
-                None => g,
-            };
-            self.into.register::<D>(param.id, sum);
-        }
-    }
 }
 
 /// One part of a batch: its model (a fork of the batch's) and its genes' inputs.
@@ -171,12 +88,13 @@ fn in_part_order(batch: &PartsBatch, outputs: &mut [PartOutput]) -> Result<(), S
     Ok(())
 }
 
-/// The batch's loss and gradients, computed in `parts` parts of consecutive genes (see
-/// [`TrainConfig::parts`]) on up to `threads` threads. Every part gets a fork of the model: its
-/// own autodiff graph, because burn's autodiff keeps graphs that share parameter nodes under
-/// one lock, which would run their backward passes one at a time. Threads take the next part
-/// as they come free, so a slow core does not hold the step, and the sums run in part order
-/// afterwards: the numbers do not depend on `threads`.
+/// The batch's loss and gradients (flat, as [`Vrnn::flat_gradient_tensor`]), computed in
+/// `parts` parts of consecutive genes (see [`TrainConfig::parts`]) on up to `threads` threads.
+/// Every part gets a fork of the model: its own autodiff graph, because burn's autodiff keeps
+/// graphs that share parameter nodes under one lock, which would run their backward passes one
+/// at a time. Threads take the next part as they come free, so a slow core does not hold the
+/// step, and flatten their part's gradients themselves; the sums run in part order afterwards:
+/// the numbers do not depend on `threads`.
 #[allow(clippy::too_many_arguments)]
 fn batch_grads(
     model: &Vrnn,
@@ -187,11 +105,12 @@ fn batch_grads(
     beta: f64,
     parts: usize,
     threads: usize,
-) -> (Tensor<1>, GradientsParams) {
+) -> (Tensor<1>, Tensor<1>) {
     let n = x.dims()[0];
     let spans = part_spans(n, parts);
     if spans.len() <= 1 {
-        return part_grads(model, x, eps, w, beta, n);
+        let (loss, grads) = part_grads(model, x, eps, w, beta, n);
+        return (loss, model.flat_gradient_tensor(&grads));
     }
     let jobs: Vec<Part> = spans
         .into_iter()
@@ -204,7 +123,10 @@ fn batch_grads(
             )
         })
         .collect();
-    let run = |(m, x, e, w): Part| part_grads(&m, x, e, w, beta, n);
+    let run = |(m, x, e, w): Part| {
+        let (loss, grads) = part_grads(&m, x, e, w, beta, n);
+        (loss, m.flat_gradient_tensor(&grads))
+    };
     #[cfg(not(target_family = "wasm"))]
     let results = in_parallel(jobs, threads, run);
     #[cfg(target_family = "wasm")]
@@ -212,16 +134,10 @@ fn batch_grads(
         let _ = threads;
         jobs.into_iter().map(run).collect()
     };
-    let mut results = results.into_iter();
-    let (mut loss, mut grads) = results.next().expect("a batch has at least one part");
-    for (l, g) in results {
-        loss = loss + l;
-        model.visit(&mut AddGrads {
-            into: &mut grads,
-            from: g,
-        });
-    }
-    (loss, grads)
+    results
+        .into_iter()
+        .reduce(|(l, g), (l2, g2)| (l + l2, g + g2))
+        .expect("a batch has at least one part")
 }
 
 /// `f` of every job on up to `threads` threads (this one included), each taking the next job
@@ -287,7 +203,8 @@ pub struct Trainer {
     pub config: TrainConfig,
     device: Device,
     model: Option<Vrnn>,
-    optim: ModuleOptimizer,
+    /// Adam's state and the weights, flat: the model's parameters are spans of its weights.
+    optim: FlatOptimizer,
     /// The noise and the shuffles: ChaCha12 ([`vrnn_kernels::rng`]), computed faster in WebAssembly.
     rng: NoiseRng,
     /// All sequences, `[genes, T, 1]`, on the device.
@@ -312,7 +229,7 @@ pub struct Trainer {
 }
 
 /// A training batch as parts for helpers: the weights every part is computed with (flat, see
-/// [`Vrnn::flat_weights`]) and each part's numbers. [`Trainer::apply_parts`] takes the results.
+/// [`Vrnn::flat_weight_tensor`]) and each part's numbers. [`Trainer::apply_parts`] takes the results.
 #[derive(Debug, Clone)]
 pub struct PartsBatch {
     pub weights: Vec<f32>,
@@ -343,10 +260,10 @@ impl Trainer {
         let train_genes = order[n_test..].to_vec();
         let data = Tensor::from_data(TensorData::new(means.to_vec(), [n_genes, steps, 1]), device);
         Self {
+            optim: FlatOptimizer::new(&reference_adam(), &model),
             config,
             device: device.clone(),
             model: Some(model),
-            optim: reference_adam(),
             rng,
             data,
             inverse_variance: None,
@@ -390,11 +307,9 @@ impl Trainer {
     /// reseeded from the seed and the epoch. A resumed run is reproducible, though not identical
     /// to one that never stopped: Adam's moment estimates are rebuilt within a few steps.
     pub fn resume(mut self, weights: &TorchTensors, epochs_done: usize) -> Result<Self, String> {
-        self.model = Some(Vrnn::from_weights(
-            &self.config.model,
-            weights,
-            &self.device,
-        )?);
+        let model = Vrnn::from_weights(&self.config.model, weights, &self.device)?;
+        self.optim = FlatOptimizer::new(&reference_adam(), &model);
+        self.model = Some(model);
         self.epoch = epochs_done;
         self.rng = NoiseRng::seed_from_u64(
             self.config.seed ^ (epochs_done as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
@@ -411,6 +326,17 @@ impl Trainer {
     /// The model's weights, read back asynchronously (a checkpoint; safe on WebGPU).
     pub async fn weights(&self) -> TorchTensors {
         self.model().valid().weights().await
+    }
+
+    /// Every weight, flat (the optimiser's buffer, read back once): what helpers compute with.
+    async fn flat_weights(&self) -> Vec<f32> {
+        self.optim
+            .weights()
+            .clone()
+            .into_data_async()
+            .await
+            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+            .unwrap_or_default()
     }
 
     /// The trained model without autodiff, and its device, for inference after training.
@@ -480,7 +406,7 @@ impl Trainer {
             .as_ref()
             .map(|w| select_genes(w, &genes));
         let model = self.model.take().expect("model present");
-        let (l, mut grads) = batch_grads(
+        let (l, grads) = batch_grads(
             &model,
             &self.device,
             x,
@@ -490,8 +416,11 @@ impl Trainer {
             self.config.parts,
             self.threads,
         );
-        clip_global_norm(&model, &mut grads, self.config.clip_norm);
-        self.model = Some(self.optim.step(self.config.lr, model, grads));
+        let (model, _) = self
+            .optim
+            .step(self.config.lr, self.config.clip_norm, &model, grads)
+            .expect("a batch's gradients come from its own model");
+        self.model = Some(model);
         self.train_sum = Some(match self.train_sum.take() {
             Some(s) => s + l,
             None => l,
@@ -515,7 +444,7 @@ impl Trainer {
         let mut parts = Vec::new();
         self.push_parts(&mut parts, &genes, &eps, false);
         PartsBatch {
-            weights: self.model().flat_weights().await,
+            weights: self.flat_weights().await,
             parts,
         }
     }
@@ -531,7 +460,7 @@ impl Trainer {
             self.push_parts(&mut parts, &genes, &eps, true);
         }
         PartsBatch {
-            weights: self.model().flat_weights().await,
+            weights: self.flat_weights().await,
             parts,
         }
     }
@@ -604,12 +533,11 @@ impl Trainer {
         if outputs.is_empty() {
             return Err("no results for a batch".into());
         }
-        let model = self.model();
         let inner = self.device.clone().inner();
         // Summed on the flat buffers, in part order: each element adds up in the order the
-        // tensors' sums of [`batch_grads`] take, so the step is the same, and one buffer
-        // becomes tensors instead of one per part (a third of the analysis worker's time per
-        // batch went to building and adding those).
+        // sums of [`batch_grads`] take, so the step is the same, and one buffer becomes the
+        // optimiser's one flat tensor (building and adding tensors per part and parameter took
+        // a third of the analysis worker's time per batch).
         let mut parts = outputs.iter();
         let first = parts.next().expect("a batch has at least one part");
         let mut sum = first.grads.clone();
@@ -628,11 +556,14 @@ impl Trainer {
             }
             loss += o.loss;
         }
-        let mut sum = model.gradients_from_flat(&sum, &inner)?;
+        let n = sum.len();
+        let sum = Tensor::<1>::from_data(TensorData::new(sum, [n]), &inner);
+        let model = self.model.as_ref().expect("model present");
+        let (model, _) = self
+            .optim
+            .step(self.config.lr, self.config.clip_norm, model, sum)?;
+        self.model = Some(model);
         let loss = Tensor::<1>::from_data(TensorData::new(vec![loss], [1]), &self.device);
-        let model = self.model.take().expect("model present");
-        clip_global_norm(&model, &mut sum, self.config.clip_norm);
-        self.model = Some(self.optim.step(self.config.lr, model, sum));
         self.train_sum = Some(match self.train_sum.take() {
             Some(s) => s + loss,
             None => loss,
