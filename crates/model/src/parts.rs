@@ -15,7 +15,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{vrnn_loss_part, Vrnn, VrnnConfig};
+use crate::model::{read, vrnn_loss_part, Vrnn, VrnnConfig};
 
 /// The loss (detached) and parameter gradients of one part of a batch of `batch` genes.
 /// `model` must have its own autodiff graph: a fork (`model.clone().fork(device)`) when parts
@@ -134,14 +134,6 @@ impl ModuleMapper for Load {
             new.require_grad()
         })
     }
-}
-
-/// Reads a flat tensor back asynchronously (the only read WebGPU allows).
-async fn read(flat: Tensor<1>) -> Vec<f32> {
-    flat.into_data_async()
-        .await
-        .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
-        .unwrap_or_default()
 }
 
 impl Vrnn {

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use vrnn_kernels::rng::Rng as ChaChaRng;
 
-use crate::model::Vrnn;
+use crate::model::{read, Vrnn};
 use crate::train::normal_noise;
 
 pub use vrnn_types::LatentSummary;
@@ -66,11 +66,7 @@ pub async fn summarise(
         };
         let width = dim_of(kind, z_dim, steps);
         let both = Tensor::cat(vec![summary, out.x_mean.reshape([b * steps])], 0);
-        let host: Vec<f32> = both
-            .into_data_async()
-            .await
-            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
-            .unwrap_or_default();
+        let host = read(both).await;
         if host.len() == b * (width + steps) {
             values.extend_from_slice(&host[..b * width]);
             recon.extend_from_slice(&host[b * width..]);

@@ -15,7 +15,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{TorchTensors, Vrnn, VrnnConfig};
+use crate::model::{read, TorchTensors, Vrnn, VrnnConfig};
 use crate::parts::{
     part_gradients as part_grads, part_loss, PartHeader, PartInput, PartModel, PartOutput,
 };
@@ -330,13 +330,7 @@ impl Trainer {
 
     /// Every weight, flat (the optimiser's buffer, read back once): what helpers compute with.
     async fn flat_weights(&self) -> Vec<f32> {
-        self.optim
-            .weights()
-            .clone()
-            .into_data_async()
-            .await
-            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
-            .unwrap_or_default()
+        read(self.optim.weights().clone()).await
     }
 
     /// The trained model without autodiff, and its device, for inference after training.
@@ -616,11 +610,7 @@ impl Trainer {
             .map(|t| t.inner())
             .unwrap_or_else(|| Tensor::zeros([1], &inner));
         let both = Tensor::cat(vec![train, test], 0);
-        let values: Vec<f32> = both
-            .into_data_async()
-            .await
-            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
-            .unwrap_or_default();
+        let values = read(both).await;
         let train = values.first().copied().unwrap_or(f32::NAN);
         let test = values.get(1).copied().unwrap_or(f32::NAN);
         self.close(train, test, test_batches.len())
@@ -637,13 +627,7 @@ impl Trainer {
         in_part_order(test, &mut outputs)?;
         let sum = outputs.iter().map(|o| o.loss).reduce(|a, b| a + b);
         let train = match self.train_sum.take() {
-            Some(t) => t
-                .into_data_async()
-                .await
-                .ok()
-                .and_then(|d| d.try_into_vec_as::<f32>().ok())
-                .and_then(|v| v.first().copied())
-                .unwrap_or(f32::NAN),
+            Some(t) => read(t).await.first().copied().unwrap_or(f32::NAN),
             None => 0.0,
         };
         Ok(self.close(train, sum.unwrap_or(0.0), self.test_batches().len()))

@@ -16,7 +16,7 @@ use crate::cpu;
 mod init;
 mod torch;
 
-pub use torch::{host, TorchTensors};
+pub use torch::{host, read, TorchTensors};
 
 /// Sizes of the reference model.
 #[derive(Config, Debug, PartialEq)]

@@ -170,11 +170,7 @@ impl Vrnn {
     pub async fn weights(&self) -> TorchTensors {
         let params = self.flat_parameters();
         let all = Tensor::cat(params.iter().map(|p| p.2.clone()).collect(), 0);
-        let values: Vec<f32> = all
-            .into_data_async()
-            .await
-            .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
-            .unwrap_or_default();
+        let values = read(all).await;
         let mut out = TorchTensors::new();
         let mut at = 0;
         for (name, shape, _) in params {
@@ -219,6 +215,15 @@ impl Vrnn {
     pub fn grads_to_torch(&self, grads: &burn::optim::GradientsParams) -> TorchTensors {
         self.walk_torch(|p| grads.get::<2>(p.id), |p| grads.get::<1>(p.id))
     }
+}
+
+/// Reads a tensor's values to the host in one asynchronous read, the only read WebGPU allows;
+/// empty when the read fails.
+pub async fn read<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data_async()
+        .await
+        .map(|d| d.try_into_vec_as::<f32>().unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// Reads a tensor to the host (synchronously, so never on the WebGPU path).
