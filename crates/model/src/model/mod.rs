@@ -61,22 +61,74 @@ impl LstmCell {
     }
 
     /// One step; `x` is `[batch, input]`, `state` is the previous `[h, c]` side by side,
-    /// `[batch, 2 h]`, and so is the result. On the CPU backend everything after the two
-    /// matrix products is one fused kernel ([`cpu::lstm_pointwise`]); elsewhere it is burn's
-    /// own operations.
+    /// `[batch, 2 h]`, and so is the result. A sequence prepares the weights once
+    /// ([`LstmCell::prepare`]) and steps with [`LstmStep::step`]; this does both.
     pub fn forward(&self, x: Tensor<2>, state: Tensor<2>) -> Tensor<2> {
+        self.prepare(&x.device()).step(vec![x], state)
+    }
+
+    /// The weights as every step of a sequence uses them: the two biases added, and for the
+    /// hand-written kernel both weight matrices stacked, once per sequence instead of once per
+    /// step (each of those was an operation and a graph node per step, and the stacked weights'
+    /// gradient was split again per step).
+    pub fn prepare(&self, device: &Device) -> LstmStep {
+        let bias = self.bias_ih.val() + self.bias_hh.val();
+        if hand_matmul(device) {
+            LstmStep {
+                weight: Tensor::cat(vec![self.weight_ih.val(), self.weight_hh.val()], 0),
+                weight_hh: None,
+                bias,
+            }
+        } else {
+            LstmStep {
+                weight: self.weight_ih.val(),
+                weight_hh: Some(self.weight_hh.val()),
+                bias,
+            }
+        }
+    }
+}
+
+/// [`LstmCell`]'s weights prepared for the steps of one sequence ([`LstmCell::prepare`]).
+#[derive(Debug, Clone)]
+pub struct LstmStep {
+    /// `[W_ih; W_hh]` (`[input + h, 4 h]`: one product over `[x, h]` per step) where
+    /// `weight_hh` is None, else `W_ih`.
+    weight: Tensor<2>,
+    /// `W_hh` kept apart: two products and an add per step.
+    weight_hh: Option<Tensor<2>>,
+    /// `bias_ih + bias_hh`.
+    bias: Tensor<1>,
+}
+
+impl LstmStep {
+    /// One step, as [`LstmCell::forward`], of the input given as the pieces it is made of
+    /// (`[x_t, z_t]` in the VRNN): they and `h` are joined in one operation. On the CPU backend
+    /// everything after the matrix products is one fused kernel ([`cpu::lstm_pointwise`]);
+    /// elsewhere it is burn's own operations.
+    pub fn step(&self, mut input: Vec<Tensor<2>>, state: Tensor<2>) -> Tensor<2> {
         let hidden = state.dims()[1] / 2;
         let h = state.clone().narrow(1, 0, hidden);
-        let bias = self.bias_ih.val() + self.bias_hh.val();
-        let gates = if hand_matmul(&x.device()) {
+        let gates = match &self.weight_hh {
             // One product over `[x, h]` and `[W_ih; W_hh]`: one kernel call, not two and an add.
-            cpu::linear(
-                Tensor::cat(vec![x, h], 1),
-                Tensor::cat(vec![self.weight_ih.val(), self.weight_hh.val()], 0),
-                bias,
-            )
-        } else {
-            x.matmul(self.weight_ih.val()) + h.matmul(self.weight_hh.val()) + bias.unsqueeze::<2>()
+            None => {
+                input.push(h);
+                cpu::linear(
+                    Tensor::cat(input, 1),
+                    self.weight.clone(),
+                    self.bias.clone(),
+                )
+            }
+            Some(weight_hh) => {
+                let x = if input.len() == 1 {
+                    input.remove(0)
+                } else {
+                    Tensor::cat(input, 1)
+                };
+                x.matmul(self.weight.clone())
+                    + h.matmul(weight_hh.clone())
+                    + self.bias.clone().unsqueeze::<2>()
+            }
         };
         if cpu::is_cpu(&gates.device()) {
             return cpu::lstm_pointwise(gates, state);
@@ -204,14 +256,23 @@ impl Vrnn {
 
     /// Runs the VRNN over `x` (`[batch, T, x_dim]`) with reparameterisation noise `eps`
     /// (`[batch, T, z_dim]`); the caller owns the noise so that runs are reproducible.
+    ///
+    /// Only the encoder, the sampling of `z` and the LSTM form the recurrence. The prior reads
+    /// `h_{t-1}` and the decoder `h` and `z`, and neither feeds anything back, so both run once
+    /// after the loop over all `batch × T` rows instead of once per step: the same numbers
+    /// (each row of a product is its own sum), in 6 products instead of 6 T, each with its
+    /// graph node, allocation and (on WebGPU) dispatches, forward and backward.
     pub fn forward(&self, x: Tensor<3>, eps: Tensor<3>) -> VrnnOutput {
         let [batch, steps, x_dim] = x.dims();
         let z_dim = self.z_dim();
         let device = x.device();
         let h_dim = self.h_dim();
+        let lstm = self.lstm.prepare(&device);
         // `[h, c]` side by side: the LSTM kernel reads and writes both in one tensor.
         let mut state = Tensor::<2>::zeros([batch, 2 * h_dim], &device);
-        let mut outs: [Vec<Tensor<2>>; 7] = Default::default();
+        // Each step's `h_{t-1}` and (for the reference's decoder) `h_t`.
+        let (mut h_prev, mut h_new) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
+        let mut outs: [Vec<Tensor<2>>; 4] = Default::default();
         for t in 0..steps {
             let x_t = x.clone().narrow(1, t, 1).reshape([batch, x_dim]);
             let eps_t = eps.clone().narrow(1, t, 1).reshape([batch, z_dim]);
@@ -225,33 +286,42 @@ impl Vrnn {
             let mu_q = linear(&self.enc_mean, e.clone());
             let logvar_q = linear(&self.enc_logvar, e);
 
-            let p = relu(linear(&self.prior1, h.clone()));
-            let p = relu(linear(&self.prior2, p));
-            let mu_p = linear(&self.prior_mean, p.clone());
-            let logvar_p = linear(&self.prior_logvar, p);
-
             let std_q = exp(logvar_q.clone().mul_scalar(0.5));
             let z = mu_q.clone() + std_q.clone() * eps_t;
-            state = self
-                .lstm
-                .forward(Tensor::cat(vec![x_t, z.clone()], 1), state);
+            state = lstm.step(vec![x_t, z.clone()], state);
 
-            let h_dec = if self.decoder_previous_h {
-                h
-            } else {
-                state.clone().narrow(1, 0, h_dim)
-            };
-            let d = relu(linear(&self.dec1, Tensor::cat(vec![h_dec, z.clone()], 1)));
-            let x_mean = linear(&self.dec2, d);
-
-            for (slot, v) in outs
-                .iter_mut()
-                .zip([x_mean, mu_q, logvar_q, mu_p, logvar_p, z, std_q])
-            {
+            h_prev.push(h);
+            if !self.decoder_previous_h {
+                h_new.push(state.clone().narrow(1, 0, h_dim));
+            }
+            for (slot, v) in outs.iter_mut().zip([mu_q, logvar_q, z, std_q]) {
                 slot.push(v);
             }
         }
-        let [x_mean, mu_q, logvar_q, mu_p, logvar_p, z, std_q] = outs.map(|v| Tensor::stack(v, 1));
+        let rows = batch * steps;
+        // `[batch, T, d]` as `[batch T, d]`: row `b T + t` is sequence `b` at step `t`.
+        let flat = |v: Vec<Tensor<2>>| {
+            let d = v[0].dims()[1];
+            Tensor::stack::<3>(v, 1).reshape([rows, d])
+        };
+        let [mu_q, logvar_q, z, std_q] = outs.map(|v| Tensor::stack(v, 1));
+        let h_prev = flat(h_prev);
+
+        let p = relu(linear(&self.prior1, h_prev.clone()));
+        let p = relu(linear(&self.prior2, p));
+        let mu_p = linear(&self.prior_mean, p.clone()).reshape([batch, steps, z_dim]);
+        let logvar_p = linear(&self.prior_logvar, p).reshape([batch, steps, z_dim]);
+
+        let h_dec = if self.decoder_previous_h {
+            h_prev
+        } else {
+            flat(h_new)
+        };
+        let d = relu(linear(
+            &self.dec1,
+            Tensor::cat(vec![h_dec, z.clone().reshape([rows, z_dim])], 1),
+        ));
+        let x_mean = linear(&self.dec2, d).reshape([batch, steps, x_dim]);
         VrnnOutput {
             x_mean,
             mu_q,
