@@ -228,8 +228,9 @@ pub struct PoolTiming {
     pub parts: usize,
     /// Mean seconds a helper computes one part (its own clock).
     pub part_s: f64,
-    /// Mean seconds from sending a part to its result arriving, less the computing: the
-    /// messages (copies, structured clones, the event loops).
+    /// Mean seconds from a part's coming to the front of its helper's queue to its result
+    /// arriving, less the computing: the messages (copies, structured clones, the event
+    /// loops) that the next part queued behind it does not wait for.
     pub message_s: f64,
     /// Seconds the training worker spends outside waiting for the helpers: the noise, the
     /// sums of the parts, clipping, Adam, the test loss.

@@ -3,7 +3,9 @@
 //! of each training batch. This worker keeps the weights, the optimiser and the noise; a
 //! helper gets a part (and the step's weights when it does not hold them), answers with the
 //! part's loss and gradients, and gets the next part: parts are handed out as helpers come
-//! free, so a slow core does not hold the step. The engine sums the parts in part order, so a
+//! free, so a slow core does not hold the step. Each helper holds up to [`DEPTH`] parts, so
+//! that the next is already in its queue when it answers one: it never waits for this worker
+//! to hear the answer and send the next. The engine sums the parts in part order, so a
 //! run gives the same numbers with any number of helpers.
 //!
 //! A helper that crashes, or hangs (a part unanswered far longer than any part took, or no
@@ -29,6 +31,11 @@ use crate::state::now_s;
 const LOADER: &str = "./helper-loader.js";
 /// The helpers' wasm, written by trunk next to this worker's.
 const MODULE: &str = "./vrnn-helper_bg.wasm";
+/// Parts a helper holds at once: the one it computes and the next. One part at a time left
+/// each helper idle for a round trip of messages per part (0.7-1.3 ms against 4-5 ms of
+/// computing, `bench/workers.js`); more than two would only let a slow helper keep parts that
+/// a faster one could take at the end of a batch.
+const DEPTH: usize = 2;
 /// Helpers replaced per run after crashes before the pool gives up on them.
 const MAX_RESTARTS: usize = 4;
 /// A part unanswered for this many times the slowest part answered so far, and at least
@@ -47,7 +54,8 @@ pub struct PoolTimes {
     pub parts: usize,
     /// Seconds helpers spent computing them (their own clocks).
     pub compute_s: f64,
-    /// Seconds from sending each part to its result arriving, summed over parts.
+    /// Seconds from each part's coming to the front of its helper's queue (sent to an idle
+    /// helper, or its predecessor answered) to its result arriving, summed over parts.
     pub round_trip_s: f64,
     /// Seconds this worker waited for batches.
     pub wait_s: f64,
@@ -61,8 +69,10 @@ struct Helper {
     started: f64,
     /// The weights version it holds.
     holds: Option<u64>,
-    /// The part it is computing, and when it was sent.
-    busy: Option<(usize, f64)>,
+    /// The parts it holds, in the order sent (it computes them in that order): each as its
+    /// batch's version, its index and the time it came to the front (sent, or when the one
+    /// before it was answered).
+    busy: VecDeque<(u64, usize, f64)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -262,7 +272,7 @@ fn spawn(pool: &Rc<RefCell<Inner>>, inner: &mut Inner) -> Result<Helper, String>
         ready: false,
         started: now_s(),
         holds: None,
-        busy: None,
+        busy: VecDeque::new(),
         _on_message: on_message,
         _on_error: on_error,
     })
@@ -286,7 +296,14 @@ fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
             loss,
             seconds,
         }) => {
-            let sent = h.busy.take().map(|b| b.1);
+            let sent = match h.busy.iter().position(|b| (b.0, b.1) == (step, index)) {
+                Some(at) => h.busy.remove(at).map(|b| b.2),
+                None => None,
+            };
+            // The next part starts now: its time (and the hang watch's) counts from here.
+            if let Some(next) = h.busy.front_mut() {
+                next.2 = now_s();
+            }
             let grads = arr
                 .get(1)
                 .dyn_into::<Float32Array>()
@@ -306,7 +323,7 @@ fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
             }
         }
         Ok(FromHelper::Failed { message, .. }) => {
-            h.busy = None;
+            h.busy.clear();
             inner
                 .crashes
                 .push(format!("a training helper refused a part ({message})"));
@@ -315,7 +332,7 @@ fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
             }
         }
         Err(e) => {
-            h.busy = None;
+            h.busy.clear();
             inner.crashes.push(format!(
                 "a training helper sent an unreadable message ({e})"
             ));
@@ -327,8 +344,8 @@ fn heard(pool: &Rc<RefCell<Inner>>, id: usize, ev: MessageEvent) {
     dispatch(inner);
 }
 
-/// A helper stopped (a panic, or it could not start): it is replaced, and the part it held is
-/// handed out again.
+/// A helper stopped (a panic, or it could not start): it is replaced, and the parts it held
+/// are handed out again.
 fn crashed(pool: &Rc<RefCell<Inner>>, id: usize, message: String) {
     let mut inner = pool.borrow_mut();
     let inner = &mut *inner;
@@ -341,9 +358,11 @@ fn crashed(pool: &Rc<RefCell<Inner>>, id: usize, message: String) {
     } else {
         format!("a training helper stopped ({message})")
     });
-    if let (Some((part, _)), Some(b)) = (gone.busy, inner.batch.as_mut()) {
-        if b.results.get(part).is_some_and(|r| r.is_none()) {
-            b.queue.push_front(part);
+    if let Some(b) = inner.batch.as_mut() {
+        for &(version, part, _) in gone.busy.iter().rev() {
+            if version == b.version && b.results.get(part).is_some_and(|r| r.is_none()) {
+                b.queue.push_front(part);
+            }
         }
     }
     drop(gone);
@@ -372,8 +391,8 @@ fn watch(pool: &Rc<RefCell<Inner>>) {
         inner
             .helpers
             .iter()
-            .filter_map(|h| match h.busy {
-                Some((part, sent)) if now - sent > limit => Some((
+            .filter_map(|h| match h.busy.front() {
+                Some(&(_, part, sent)) if now - sent > limit => Some((
                     h.id,
                     format!("it did not answer part {} within {limit:.0} s", part + 1),
                 )),
@@ -389,7 +408,8 @@ fn watch(pool: &Rc<RefCell<Inner>>) {
     }
 }
 
-/// Hands queued parts to ready, idle helpers; resolves the batch when it is complete or failed.
+/// Hands queued parts to ready helpers, those holding fewest first, up to [`DEPTH`] each;
+/// resolves the batch when it is complete or failed.
 fn dispatch(inner: &mut Inner) {
     let Some(b) = inner.batch.as_mut() else {
         return;
@@ -398,18 +418,20 @@ fn dispatch(inner: &mut Inner) {
         let _ = b.resolve.call0(&JsValue::NULL);
         return;
     }
-    for h in inner
-        .helpers
-        .iter_mut()
-        .filter(|h| h.ready && h.busy.is_none())
-    {
-        let Some(index) = b.queue.pop_front() else {
-            break;
-        };
-        let fault = inner.fault_next.take();
-        match send(h, b, index, fault) {
-            Ok(()) => h.busy = Some((index, now_s())),
-            Err(_) => b.queue.push_front(index),
+    for held in 0..DEPTH {
+        for h in inner
+            .helpers
+            .iter_mut()
+            .filter(|h| h.ready && h.busy.len() == held)
+        {
+            let Some(index) = b.queue.pop_front() else {
+                return;
+            };
+            let fault = inner.fault_next.take();
+            match send(h, b, index, fault) {
+                Ok(()) => h.busy.push_back((b.version, index, now_s())),
+                Err(_) => b.queue.push_front(index),
+            }
         }
     }
 }
