@@ -5,6 +5,16 @@
 //   trunk build --release --cargo-profile profiling --dist /tmp/dist-prof
 //   VRNN_DIST=/tmp/dist-prof node bench/browser-profile.js [epochs=30]
 // Samples are about one per millisecond of the worker's own CPU time.
+//
+// `... browser-profile.js [epochs] helper` profiles a training helper instead (the Web Worker
+// that computes a batch's parts, crates/helper; the page starts one on a 2-core machine). Only
+// the helper's wasm needs names for that; build it alone and put it over a release dist:
+//   cargo build --profile profiling --target wasm32-unknown-unknown \
+//     --manifest-path crates/helper/Cargo.toml --bin vrnn-helper
+//   wasm-bindgen --target no-modules --no-typescript --keep-debug --out-dir /tmp/helper \
+//     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/profiling/vrnn-helper.wasm"
+//   cp -r dist /tmp/dist-prof && cp /tmp/helper/* /tmp/dist-prof/
+//   VRNN_DIST=/tmp/dist-prof node bench/browser-profile.js 20 helper
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -53,9 +63,10 @@ function phase(stack) {
 
 /** The kind of work on top of the stack. */
 function kind(top) {
-  if (/vrnn_engine::matmul/.test(top)) return 'matrix products (the engine\'s kernel)';
-  if (/gemm|copy_2d_tiled|LocalKey<T>::with/.test(top)) return 'matrix products (gemm, packing)';
-  if (/vrnn_engine::kernels/.test(top)) return 'fused kernels (LSTM, exp, KL)';
+  if (/vrnn_kernels::matmul|vrnn_engine::matmul/.test(top)) return 'matrix products (the hand-written kernel)';
+  if (/gemm|LocalKey<T>::with/.test(top)) return 'matrix products (gemm, packing)';
+  if (/copy_2d_tiled|into_contiguous/.test(top)) return "burn's copies of non-contiguous tensors";
+  if (/vrnn_model::cpu|vrnn_engine::kernels/.test(top)) return 'fused kernels (LSTM, exp, KL)';
   if (/rand|Normal|normal_noise/.test(top)) return 'random numbers (noise)';
   if (/__ctor|inventory|__wasm_call_ctors/.test(top)) return 'static constructors';
   if (/burn_flex|macerator/.test(top)) return "burn's other CPU operations";
@@ -64,12 +75,20 @@ function kind(top) {
   return 'other';
 }
 
-function report(logFile) {
+function load(logFile) {
   const text = execFileSync(process.execPath, ['--prof-process', '--preprocess', logFile], {
     maxBuffer: 1 << 30,
     stdio: ['ignore', 'pipe', 'ignore'],
   }).toString();
-  const d = JSON.parse(text.slice(text.indexOf('{')));
+  return JSON.parse(text.slice(text.indexOf('{')));
+}
+
+/** Samples with the hand-written matrix kernel on top: a training helper's signature. */
+function kernelSamples(d) {
+  return d.ticks.filter((t) => /vrnn_kernels::matmul/.test(d.code[t.s[0]]?.name || '')).length;
+}
+
+function report(d, helper) {
   const name = (i) => (i >= 0 && d.code[i] ? d.code[i].name : '?');
   const phases = {};
   const kinds = {};
@@ -77,7 +96,7 @@ function report(logFile) {
   let training = 0;
   for (const t of d.ticks) {
     const names = t.s.filter((_, j) => j % 2 === 0).map(name);
-    const p = phase(names.join('|'));
+    const p = helper ? 'training' : phase(names.join('|'));
     phases[p] = (phases[p] || 0) + 1;
     if (p === 'training') {
       training += 1;
@@ -104,6 +123,7 @@ function report(logFile) {
 
 async function main() {
   const epochs = Number(process.argv[2] || 30);
+  const helper = process.argv[3] === 'helper';
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vrnn-prof-'));
   // V8 writes its logs (one per isolate) into the browser's working directory.
   const cwd = process.cwd();
@@ -112,6 +132,19 @@ async function main() {
     await train(epochs);
   } finally {
     process.chdir(cwd);
+  }
+  if (helper) {
+    // One log per isolate: the helper's is the one whose samples most often sit in the matrix
+    // kernel (the analysis worker hands every part to the helpers).
+    const all = fs
+      .readdirSync(logDir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => load(path.join(logDir, f)))
+      .sort((a, b) => kernelSamples(b) - kernelSamples(a));
+    if (!all.length || !kernelSamples(all[0])) throw new Error(`no helper's V8 log in ${logDir}`);
+    report(all[0], true);
+    fs.rmSync(logDir, { recursive: true, force: true });
+    return;
   }
   // One log per isolate; the worker's is the one with the most samples of wasm code, which
   // is the largest of those that mention the engine.
@@ -122,7 +155,7 @@ async function main() {
     .filter((f) => fs.readFileSync(f, 'latin1').includes('vrnn_engine'))
     .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size);
   if (!logs.length) throw new Error(`no V8 log with the engine's functions in ${logDir}`);
-  report(logs[0]);
+  report(load(logs[0]), false);
   fs.rmSync(logDir, { recursive: true, force: true });
 }
 main().catch((e) => {
