@@ -60,13 +60,6 @@ impl LstmCell {
         }
     }
 
-    /// One step; `x` is `[batch, input]`, `state` is the previous `[h, c]` side by side,
-    /// `[batch, 2 h]`, and so is the result. A sequence prepares the weights once
-    /// ([`LstmCell::prepare`]) and steps with [`LstmStep::step`]; this does both.
-    pub fn forward(&self, x: Tensor<2>, state: Tensor<2>) -> Tensor<2> {
-        self.prepare(&x.device()).step(vec![x], state)
-    }
-
     /// The weights as every step of a sequence uses them: the two biases added, and for the
     /// hand-written kernel both weight matrices stacked, once per sequence instead of once per
     /// step (each of those was an operation and a graph node per step, and the stacked weights'
@@ -102,8 +95,9 @@ pub struct LstmStep {
 }
 
 impl LstmStep {
-    /// One step, as [`LstmCell::forward`], of the input given as the pieces it is made of
-    /// (`[x_t, z_t]` in the VRNN): they and `h` are joined in one operation. On the CPU backend
+    /// One step: `input` is `[batch, input]` given as the pieces it is made of (`[x_t, z_t]`
+    /// in the VRNN; they and `h` are joined in one operation), `state` is the previous `[h, c]`
+    /// side by side, `[batch, 2 h]`, and so is the result. On the CPU backend
     /// everything after the matrix products is one fused kernel ([`cpu::lstm_pointwise`]);
     /// elsewhere it is burn's own operations.
     pub fn step(&self, mut input: Vec<Tensor<2>>, state: Tensor<2>) -> Tensor<2> {
@@ -120,12 +114,7 @@ impl LstmStep {
                 )
             }
             Some(weight_hh) => {
-                let x = if input.len() == 1 {
-                    input.remove(0)
-                } else {
-                    Tensor::cat(input, 1)
-                };
-                x.matmul(self.weight.clone())
+                Tensor::cat(input, 1).matmul(self.weight.clone())
                     + h.matmul(weight_hh.clone())
                     + self.bias.clone().unsqueeze::<2>()
             }
