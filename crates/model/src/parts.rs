@@ -204,12 +204,16 @@ impl Vrnn {
 }
 
 /// A helper's model: built once, given each step's weights, and asked for parts' gradients.
+/// On burn's CPU backend (every helper, and the training worker's own fallback) a training
+/// part's gradients are computed by hand ([`crate::cpu::by_hand`]) from the flat weights;
+/// the test genes' loss and other backends go through the model.
 pub struct PartModel {
     config: VrnnConfig,
     device: Device,
     model: Vrnn,
-    /// The step whose weights it holds.
+    /// The step whose weights it holds, and those weights (flat).
     step: Option<u64>,
+    weights: Vec<f32>,
 }
 
 impl PartModel {
@@ -220,6 +224,7 @@ impl PartModel {
             config,
             device,
             step: None,
+            weights: Vec::new(),
         }
     }
 
@@ -231,6 +236,7 @@ impl PartModel {
             config,
             device,
             step: None,
+            weights: Vec::new(),
         }
     }
 
@@ -248,6 +254,7 @@ impl PartModel {
         let model = self.model.clone().with_flat_weights(values, &self.device)?;
         self.model = model;
         self.step = Some(step);
+        self.weights = values.to_vec();
         Ok(())
     }
 
@@ -263,6 +270,25 @@ impl PartModel {
         }
         let z = h.model.z_dim;
         let (g, t) = (h.genes, h.steps);
+        if !h.test && crate::cpu::is_cpu(&self.device) {
+            let (loss, grads) = crate::cpu::by_hand::part_gradients(
+                &self.config,
+                &self.weights,
+                &part.x,
+                &part.eps,
+                part.w.as_deref(),
+                g,
+                t,
+                h.beta,
+                h.batch,
+            )
+            .map_err(|e| format!("part {}: {e}", h.index))?;
+            return Ok(PartOutput {
+                index: h.index,
+                loss,
+                grads,
+            });
+        }
         let sized = |v: &[f32], n: usize, what: &str| {
             if v.len() == n {
                 Ok(v.to_vec())

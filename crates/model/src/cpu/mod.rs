@@ -34,6 +34,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use vrnn_kernels::matmul::{matmul, Strided};
 
+pub mod by_hand;
 mod compute;
 
 pub use compute::exp_f32;
