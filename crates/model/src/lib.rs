@@ -3,7 +3,8 @@
 //! is a small CPU-only build. The engine re-exports these modules under their own names.
 //!
 //! - [`model`]: the VRNN, its loss, its weights in PyTorch's layout;
-//! - [`cpu`]: fused kernels for burn's CPU backend, with their own backward passes;
+//! - [`cpu`]: fused kernels for burn's CPU backend, with their own backward passes, and a
+//!   training part's gradients computed by hand ([`cpu::by_hand`]) for the browser's helpers;
 //! - [`parts`]: one part of a batch as plain numbers, its gradients, and the flat buffers of
 //!   weights and gradients that travel between the training worker and its helpers.
 

@@ -148,8 +148,10 @@ fn forward(layer: Layer, v: &[f32], m: usize, x: &[f32], out: &mut [f32], relu: 
         out,
     );
     if relu {
+        // A comparison, not `f32::max`: WebAssembly's `max` differs from Rust's on NaN, so
+        // `max` becomes a call to libm's `fmaxf` per element there.
         for y in out.iter_mut() {
-            *y = y.max(0.0);
+            *y = if *y > 0.0 { *y } else { 0.0 };
         }
     }
 }
@@ -310,12 +312,18 @@ pub fn part_gradients(
             let g = &gates[b * 4 * nh..(b + 1) * 4 * nh];
             let row = t * nb + b;
             let act = &mut acts[row * 4 * nh..(row + 1) * 4 * nh];
-            for j in 0..4 * nh {
-                act[j] = if (2 * nh..3 * nh).contains(&j) {
-                    tanh_f32(g[j])
-                } else {
-                    sigmoid_f32(g[j])
-                };
+            // Gates `i, f` and `o` through a sigmoid, `g` through tanh: three loops that
+            // vectorise, as in `compute::lstm_forward`.
+            let (sig_if, rest) = act.split_at_mut(2 * nh);
+            let (act_g, act_o) = rest.split_at_mut(nh);
+            for (y, &a) in sig_if.iter_mut().zip(&g[..2 * nh]) {
+                *y = sigmoid_f32(a);
+            }
+            for (y, &a) in act_g.iter_mut().zip(&g[2 * nh..3 * nh]) {
+                *y = tanh_f32(a);
+            }
+            for (y, &a) in act_o.iter_mut().zip(&g[3 * nh..]) {
+                *y = sigmoid_f32(a);
             }
             let prev = row * nh;
             let next = ((t + 1) * nb + b) * nh;
