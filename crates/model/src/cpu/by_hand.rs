@@ -13,7 +13,7 @@
 
 use vrnn_kernels::matmul::{matmul, Strided};
 
-use super::compute::{exp_f32, kl_element, sigmoid_f32, sum_f32, tanh_f32};
+use super::compute::{column_sums, exp_f32, kl_element, lstm_row, lstm_row_backward, sum_f32};
 use crate::model::VrnnConfig;
 
 /// Where one `Linear` layer's weight (`[input, output]`) and bias sit in the flat buffer.
@@ -174,15 +174,6 @@ fn weight_grads(layer: Layer, g: &mut [f32], m: usize, x: &[f32], dy: &[f32]) {
     column_sums(dy, n_out, bias);
 }
 
-fn column_sums(dy: &[f32], n: usize, out: &mut [f32]) {
-    out.fill(0.0);
-    for row in dy.chunks_exact(n) {
-        for (o, &d) in out.iter_mut().zip(row) {
-            *o += d;
-        }
-    }
-}
-
 /// `dy W^T` for `m` rows (`w_t` from [`Layer::weight_t`]), into `out` (`m x input`).
 fn input_grad(layer: Layer, w_t: &[f32], m: usize, dy: &[f32], out: &mut [f32]) {
     matmul(
@@ -309,32 +300,17 @@ pub fn part_gradients(
             &mut gates,
         );
         for b in 0..nb {
-            let g = &gates[b * 4 * nh..(b + 1) * 4 * nh];
             let row = t * nb + b;
-            let act = &mut acts[row * 4 * nh..(row + 1) * 4 * nh];
-            // Gates `i, f` and `o` through a sigmoid, `g` through tanh: three loops that
-            // vectorise, as in `compute::lstm_forward`.
-            let (sig_if, rest) = act.split_at_mut(2 * nh);
-            let (act_g, act_o) = rest.split_at_mut(nh);
-            for (y, &a) in sig_if.iter_mut().zip(&g[..2 * nh]) {
-                *y = sigmoid_f32(a);
-            }
-            for (y, &a) in act_g.iter_mut().zip(&g[2 * nh..3 * nh]) {
-                *y = tanh_f32(a);
-            }
-            for (y, &a) in act_o.iter_mut().zip(&g[3 * nh..]) {
-                *y = sigmoid_f32(a);
-            }
-            let prev = row * nh;
-            let next = ((t + 1) * nb + b) * nh;
-            for j in 0..nh {
-                let (i, f, gg, o) = (act[j], act[nh + j], act[2 * nh + j], act[3 * nh + j]);
-                let c = f * cs[prev + j] + i * gg;
-                cs[next + j] = c;
-                let tc = tanh_f32(c);
-                tanh_c[prev + j] = tc;
-                hs[next + j] = o * tc;
-            }
+            let (prev, next) = (row * nh, ((t + 1) * nb + b) * nh);
+            let (before, after) = cs.split_at_mut(next);
+            lstm_row(
+                &gates[b * 4 * nh..(b + 1) * 4 * nh],
+                &before[prev..prev + nh],
+                &mut acts[row * 4 * nh..(row + 1) * 4 * nh],
+                &mut tanh_c[prev..prev + nh],
+                &mut hs[next..next + nh],
+                &mut after[..nh],
+            );
         }
     }
 
@@ -454,29 +430,27 @@ pub fn part_gradients(
     let mut d_gates = vec![0.0f32; r * 4 * nh];
     let mut d_e2 = vec![0.0f32; r * nw];
     let mut d_e1 = vec![0.0f32; r * nw];
-    let mut d_c = vec![0.0f32; nb * nh];
+    let (mut d_c, mut d_c_prev) = (vec![0.0f32; nb * nh], vec![0.0f32; nb * nh]);
     let mut d_in_l = vec![0.0f32; nb * il];
     let mut d_in_e1 = vec![0.0f32; nb * ie1];
     let mut other = vec![0.0f32; nb * nw];
     for t in (0..nt).rev() {
         let span = |n: usize| t * nb * n..(t + 1) * nb * n;
+        // `d_c` holds the gradient of `c_{t+1}`; the step leaves that of `c_t` in `d_c_prev`.
         for b in 0..nb {
             let row = t * nb + b;
-            let act = &acts[row * 4 * nh..(row + 1) * 4 * nh];
-            let dg = &mut d_gates[row * 4 * nh..(row + 1) * 4 * nh];
             let next = ((t + 1) * nb + b) * nh;
-            for j in 0..nh {
-                let (i, f, gg, o) = (act[j], act[nh + j], act[2 * nh + j], act[3 * nh + j]);
-                let tc = tanh_c[row * nh + j];
-                let dh = d_h[next + j];
-                let dc = d_c[b * nh + j] + dh * o * (1.0 - tc * tc);
-                dg[j] = dc * gg * i * (1.0 - i);
-                dg[nh + j] = dc * cs[row * nh + j] * f * (1.0 - f);
-                dg[2 * nh + j] = dc * i * (1.0 - gg * gg);
-                dg[3 * nh + j] = dh * tc * o * (1.0 - o);
-                d_c[b * nh + j] = dc * f;
-            }
+            lstm_row_backward(
+                &acts[row * 4 * nh..(row + 1) * 4 * nh],
+                &cs[row * nh..(row + 1) * nh],
+                &tanh_c[row * nh..(row + 1) * nh],
+                &d_h[next..next + nh],
+                &d_c[b * nh..(b + 1) * nh],
+                &mut d_gates[row * 4 * nh..(row + 1) * 4 * nh],
+                &mut d_c_prev[b * nh..(b + 1) * nh],
+            );
         }
+        std::mem::swap(&mut d_c, &mut d_c_prev);
         matmul(
             nb,
             4 * nh,

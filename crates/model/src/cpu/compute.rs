@@ -179,30 +179,17 @@ pub(super) fn lstm_forward(gates: &FlexTensor, state: &FlexTensor) -> (FlexTenso
     let mut tanh_c = vec![0.0f32; batch * hidden];
     let mut out = vec![0.0f32; batch * 2 * hidden];
     for b in 0..batch {
-        let a = &a[b * four_h..(b + 1) * four_h];
-        let act = &mut acts[b * four_h..(b + 1) * four_h];
-        let (sig_if, rest) = act.split_at_mut(2 * hidden);
-        let (g, o) = rest.split_at_mut(hidden);
-        for (y, &x) in sig_if.iter_mut().zip(&a[..2 * hidden]) {
-            *y = sigmoid_f32(x);
-        }
-        for (y, &x) in g.iter_mut().zip(&a[2 * hidden..3 * hidden]) {
-            *y = tanh_f32(x);
-        }
-        for (y, &x) in o.iter_mut().zip(&a[3 * hidden..]) {
-            *y = sigmoid_f32(x);
-        }
-        let (i, f) = sig_if.split_at(hidden);
         let cp = &mut c_prev[b * hidden..(b + 1) * hidden];
         cp.copy_from_slice(&s[b * 2 * hidden + hidden..(b + 1) * 2 * hidden]);
-        let tc = &mut tanh_c[b * hidden..(b + 1) * hidden];
         let (h_out, c_out) = out[b * 2 * hidden..(b + 1) * 2 * hidden].split_at_mut(hidden);
-        for j in 0..hidden {
-            let c = f[j] * cp[j] + i[j] * g[j];
-            c_out[j] = c;
-            tc[j] = tanh_f32(c);
-            h_out[j] = o[j] * tc[j];
-        }
+        lstm_row(
+            &a[b * four_h..(b + 1) * four_h],
+            cp,
+            &mut acts[b * four_h..(b + 1) * four_h],
+            &mut tanh_c[b * hidden..(b + 1) * hidden],
+            h_out,
+            c_out,
+        );
     }
     let saved = LstmSaved {
         hidden,
@@ -221,29 +208,92 @@ pub(super) fn lstm_backward(saved: &LstmSaved, grad: &FlexTensor) -> (FlexTensor
     let mut d_gates = vec![0.0f32; batch * 4 * hidden];
     let mut d_state = vec![0.0f32; batch * 2 * hidden];
     for b in 0..batch {
-        let act = &saved.acts[b * 4 * hidden..(b + 1) * 4 * hidden];
-        let (i, rest) = act.split_at(hidden);
-        let (f, rest) = rest.split_at(hidden);
-        let (g, o) = rest.split_at(hidden);
-        let cp = &saved.c_prev[b * hidden..(b + 1) * hidden];
-        let tc = &saved.tanh_c[b * hidden..(b + 1) * hidden];
         let (dh, dc_out) = grad[b * 2 * hidden..(b + 1) * 2 * hidden].split_at(hidden);
-        let dg_row = &mut d_gates[b * 4 * hidden..(b + 1) * 4 * hidden];
-        let (da_i, rest) = dg_row.split_at_mut(hidden);
-        let (da_f, rest) = rest.split_at_mut(hidden);
-        let (da_g, da_o) = rest.split_at_mut(hidden);
-        let dcp = &mut d_state[b * 2 * hidden + hidden..(b + 1) * 2 * hidden];
-        for j in 0..hidden {
-            let dc = dc_out[j] + dh[j] * o[j] * (1.0 - tc[j] * tc[j]);
-            da_i[j] = dc * g[j] * i[j] * (1.0 - i[j]);
-            da_f[j] = dc * cp[j] * f[j] * (1.0 - f[j]);
-            da_g[j] = dc * i[j] * (1.0 - g[j] * g[j]);
-            da_o[j] = dh[j] * tc[j] * o[j] * (1.0 - o[j]);
-            dcp[j] = dc * f[j];
-        }
+        lstm_row_backward(
+            &saved.acts[b * 4 * hidden..(b + 1) * 4 * hidden],
+            &saved.c_prev[b * hidden..(b + 1) * hidden],
+            &saved.tanh_c[b * hidden..(b + 1) * hidden],
+            dh,
+            dc_out,
+            &mut d_gates[b * 4 * hidden..(b + 1) * 4 * hidden],
+            &mut d_state[b * 2 * hidden + hidden..(b + 1) * 2 * hidden],
+        );
     }
     (
         tensor(d_gates, [batch, 4 * hidden]),
         tensor(d_state, [batch, 2 * hidden]),
     )
+}
+
+/// One sequence's LSTM cell after its matrix products: the activations of `gates` (`i, f, g,
+/// o`) into `act`, then from the previous cell state `c_prev` the new `c`, `tanh(c)` and `h`.
+/// Shared by the kernel above and [`super::by_hand`].
+#[inline(always)]
+pub(super) fn lstm_row(
+    gates: &[f32],
+    c_prev: &[f32],
+    act: &mut [f32],
+    tanh_c: &mut [f32],
+    h: &mut [f32],
+    c: &mut [f32],
+) {
+    let hidden = c_prev.len();
+    let (sig_if, rest) = act.split_at_mut(2 * hidden);
+    let (g, o) = rest.split_at_mut(hidden);
+    for (y, &x) in sig_if.iter_mut().zip(&gates[..2 * hidden]) {
+        *y = sigmoid_f32(x);
+    }
+    for (y, &x) in g.iter_mut().zip(&gates[2 * hidden..3 * hidden]) {
+        *y = tanh_f32(x);
+    }
+    for (y, &x) in o.iter_mut().zip(&gates[3 * hidden..4 * hidden]) {
+        *y = sigmoid_f32(x);
+    }
+    let (i, f) = sig_if.split_at(hidden);
+    for j in 0..hidden {
+        let cj = f[j] * c_prev[j] + i[j] * g[j];
+        c[j] = cj;
+        tanh_c[j] = tanh_f32(cj);
+        h[j] = o[j] * tanh_c[j];
+    }
+}
+
+/// The gradient of [`lstm_row`]: from those of the new `h` and `c` (`dh`, `dc`), the gates'
+/// pre-activations' (`d_gates`) and the previous cell state's (`dc_prev`).
+#[inline(always)]
+pub(super) fn lstm_row_backward(
+    act: &[f32],
+    c_prev: &[f32],
+    tanh_c: &[f32],
+    dh: &[f32],
+    dc: &[f32],
+    d_gates: &mut [f32],
+    dc_prev: &mut [f32],
+) {
+    let hidden = c_prev.len();
+    let (i, rest) = act.split_at(hidden);
+    let (f, rest) = rest.split_at(hidden);
+    let (g, o) = rest.split_at(hidden);
+    let (da_i, rest) = d_gates.split_at_mut(hidden);
+    let (da_f, rest) = rest.split_at_mut(hidden);
+    let (da_g, da_o) = rest.split_at_mut(hidden);
+    for j in 0..hidden {
+        let tc = tanh_c[j];
+        let dcj = dc[j] + dh[j] * o[j] * (1.0 - tc * tc);
+        da_i[j] = dcj * g[j] * i[j] * (1.0 - i[j]);
+        da_f[j] = dcj * c_prev[j] * f[j] * (1.0 - f[j]);
+        da_g[j] = dcj * i[j] * (1.0 - g[j] * g[j]);
+        da_o[j] = dh[j] * tc * o[j] * (1.0 - o[j]);
+        dc_prev[j] = dcj * f[j];
+    }
+}
+
+/// The sums of each of the `n` columns of a row-major `dy`, into `out`: a bias's gradient.
+pub(super) fn column_sums(dy: &[f32], n: usize, out: &mut [f32]) {
+    out.fill(0.0);
+    for row in dy.chunks_exact(n) {
+        for (o, &d) in out.iter_mut().zip(row) {
+            *o += d;
+        }
+    }
 }

@@ -241,11 +241,7 @@ impl Backward<Flex, 3> for LinearBackward {
         }
         if let Some(node) = d_bias {
             let mut db = vec![0.0f32; out];
-            for row in dy.chunks_exact(out) {
-                for (s, &v) in db.iter_mut().zip(row) {
-                    *s += v;
-                }
-            }
+            column_sums(&dy, out, &mut db);
             grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(db, [out])));
         }
     }
