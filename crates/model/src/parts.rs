@@ -10,6 +10,8 @@
 //! test genes' loss at each epoch's end is handed out in parts too ([`PartHeader::test`]): a
 //! forward pass only, which would otherwise keep the helpers idle while the worker runs it.
 
+use std::cell::RefCell;
+
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -204,27 +206,33 @@ impl Vrnn {
 }
 
 /// A helper's model: built once, given each step's weights, and asked for parts' gradients.
-/// On burn's CPU backend (every helper, and the training worker's own fallback) a training
-/// part's gradients are computed by hand ([`crate::cpu::by_hand`]) from the flat weights;
-/// the test genes' loss and other backends go through the model.
+/// On burn's CPU backend (every helper, and the training worker's own share and fallback) a
+/// part is computed by hand ([`crate::cpu::by_hand`]) from the flat weights, and no burn model
+/// is kept; other backends go through the model.
 pub struct PartModel {
     config: VrnnConfig,
     device: Device,
-    model: Vrnn,
-    /// The step whose weights it holds, and those weights (flat).
+    /// burn's model, off the CPU backend.
+    model: Option<Vrnn>,
+    /// The step whose weights it holds.
     step: Option<u64>,
-    weights: Vec<f32>,
+    /// That step's weights, made ready for the parts by hand (on the CPU backend), and the
+    /// buffers those parts reuse.
+    weights: Option<crate::cpu::by_hand::Weights>,
+    workspace: RefCell<crate::cpu::by_hand::Workspace>,
 }
 
 impl PartModel {
-    /// A model of `config`'s sizes on `device`, an autodiff device of the CPU backend.
+    /// A model of `config`'s sizes on `device`, an autodiff device.
     pub fn new(config: VrnnConfig, device: Device) -> PartModel {
+        let model = (!crate::cpu::is_cpu(&device)).then(|| config.init(&device));
         PartModel {
-            model: config.init(&device),
+            model,
             config,
             device,
             step: None,
-            weights: Vec::new(),
+            weights: None,
+            workspace: RefCell::default(),
         }
     }
 
@@ -232,11 +240,12 @@ impl PartModel {
     /// replaces), without initialising one: the training worker's own fallback.
     pub fn with_model(config: VrnnConfig, model: Vrnn, device: Device) -> PartModel {
         PartModel {
-            model,
+            model: (!crate::cpu::is_cpu(&device)).then_some(model),
             config,
             device,
             step: None,
-            weights: Vec::new(),
+            weights: None,
+            workspace: RefCell::default(),
         }
     }
 
@@ -251,10 +260,18 @@ impl PartModel {
 
     /// Takes the weights of `step`.
     pub fn set_weights(&mut self, step: u64, values: &[f32]) -> Result<(), String> {
-        let model = self.model.clone().with_flat_weights(values, &self.device)?;
-        self.model = model;
+        match &self.model {
+            Some(model) => {
+                self.model = Some(model.clone().with_flat_weights(values, &self.device)?);
+            }
+            None => {
+                self.weights = Some(crate::cpu::by_hand::Weights::new(
+                    &self.config,
+                    values.to_vec(),
+                )?)
+            }
+        }
         self.step = Some(step);
-        self.weights = values.to_vec();
         Ok(())
     }
 
@@ -270,25 +287,25 @@ impl PartModel {
         }
         let z = h.model.z_dim;
         let (g, t) = (h.genes, h.steps);
-        if !h.test && crate::cpu::is_cpu(&self.device) {
-            let (loss, grads) = crate::cpu::by_hand::part_gradients(
-                &self.config,
-                &self.weights,
-                &part.x,
-                &part.eps,
-                part.w.as_deref(),
-                g,
-                t,
-                h.beta,
-                h.batch,
-            )
-            .map_err(|e| format!("part {}: {e}", h.index))?;
-            return Ok(PartOutput {
-                index: h.index,
-                loss,
-                grads,
-            });
-        }
+        let model = match (&self.model, &self.weights) {
+            (Some(model), _) => model,
+            (None, Some(weights)) => {
+                let at = |e: String| format!("part {}: {e}", h.index);
+                let ws = &mut self.workspace.borrow_mut();
+                let (loss, grads) = if h.test {
+                    let loss = crate::cpu::by_hand::part_loss(weights, part, ws).map_err(at)?;
+                    (loss, Vec::new())
+                } else {
+                    crate::cpu::by_hand::part_gradients(weights, part, ws).map_err(at)?
+                };
+                return Ok(PartOutput {
+                    index: h.index,
+                    loss,
+                    grads,
+                });
+            }
+            (None, None) => return Err("a part model without weights".into()),
+        };
         let sized = |v: &[f32], n: usize, what: &str| {
             if v.len() == n {
                 Ok(v.to_vec())
@@ -322,20 +339,20 @@ impl PartModel {
             None => None,
         };
         if h.test {
-            let loss = part_loss(&self.model.valid(), x, eps, w, h.beta, h.batch);
+            let loss = part_loss(&model.valid(), x, eps, w, h.beta, h.batch);
             return Ok(PartOutput {
                 index: h.index,
                 loss: read(loss).await.first().copied().unwrap_or(f32::NAN),
                 grads: Vec::new(),
             });
         }
-        let (loss, grads) = part_gradients(&self.model, x, eps, w, h.beta, h.batch);
+        let (loss, grads) = part_gradients(model, x, eps, w, h.beta, h.batch);
         let loss = read(loss.inner())
             .await
             .first()
             .copied()
             .unwrap_or(f32::NAN);
-        let grads = self.model.flat_gradients(&grads).await;
+        let grads = model.flat_gradients(&grads).await;
         Ok(PartOutput {
             index: h.index,
             loss,

@@ -224,16 +224,23 @@ pub struct PathTiming {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolTiming {
     pub helpers: usize,
-    /// Parts computed.
+    /// Parts computed, by the helpers or the training worker.
     pub parts: usize,
     /// Mean seconds a helper computes one part (its own clock).
     pub part_s: f64,
+    /// Of [`PoolTiming::parts`], those the training worker computed itself while it waited
+    /// for the helpers (a mean over the timed epochs).
+    #[serde(default)]
+    pub parts_here: f64,
+    /// Mean seconds the training worker took for one of them.
+    #[serde(default)]
+    pub part_here_s: f64,
     /// Mean seconds from a part's coming to the front of its helper's queue to its result
     /// arriving, less the computing: the messages (copies, structured clones, the event
     /// loops) that the next part queued behind it does not wait for.
     pub message_s: f64,
-    /// Seconds the training worker spends outside waiting for the helpers: the noise, the
-    /// sums of the parts, clipping, Adam, the test loss.
+    /// Seconds the training worker spends outside the batches' parts (neither waiting for
+    /// the helpers nor computing its own): the noise, the sums of the parts, clipping, Adam.
     pub coordinator_s: f64,
 }
 

@@ -246,11 +246,14 @@ async fn time_path(
         if let Some(pool) = pool {
             let t = pool.times();
             let parts = (t.parts - at_start.parts).max(1) as f64;
+            let here = t.here_parts - at_start.here_parts;
             let compute = t.compute_s - at_start.compute_s;
             timing.pool = Some(PoolTiming {
                 helpers: pool.size(),
-                parts: (t.parts - at_start.parts) / TIMED_EPOCHS,
+                parts: (t.parts - at_start.parts + here) / TIMED_EPOCHS,
                 part_s: compute / parts,
+                parts_here: here as f64 / epochs,
+                part_here_s: (t.here_s - at_start.here_s) / here.max(1) as f64,
                 message_s: (t.round_trip_s - at_start.round_trip_s - compute) / parts,
                 coordinator_s: (seconds - (t.wait_s - at_start.wait_s)) / epochs,
             });

@@ -8,6 +8,11 @@
 //! to hear the answer and send the next. The engine sums the parts in part order, so a
 //! run gives the same numbers with any number of helpers.
 //!
+//! This worker computes parts too while it waits, from the back of the queue (helpers take
+//! theirs from the front), with the helpers' own code ([`PartModel`] by hand): on a machine
+//! with N cores, N - 1 helpers and this worker keep every core busy, and a helper's answer
+//! waits at most one part for this worker to hear it (the helper has its next part queued).
+//!
 //! A helper that crashes, or hangs (a part unanswered far longer than any part took, or no
 //! start), is stopped and replaced and the part it held is handed out again; when no helper is
 //! left (or none can start), the engine computes the batch here, with the same numbers.
@@ -17,14 +22,15 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Float32Array, Function, Promise};
-use vrnn_engine::parts::{FromHelper, PartOutput, ToHelper};
+use vrnn_engine::burn::tensor::Device;
+use vrnn_engine::parts::{FromHelper, PartModel, PartOutput, ToHelper};
 use vrnn_engine::train::PartsBatch;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-use crate::state::now_s;
+use crate::state::{now_s, yield_to_event_loop};
 
 /// The helpers' bootstrap (public/helper-loader.js): it loads the glue, then instantiates the
 /// module of its first message.
@@ -57,8 +63,11 @@ pub struct PoolTimes {
     /// Seconds from each part's coming to the front of its helper's queue (sent to an idle
     /// helper, or its predecessor answered) to its result arriving, summed over parts.
     pub round_trip_s: f64,
-    /// Seconds this worker waited for batches.
+    /// Seconds this worker spent in batches (waiting, and computing its own parts).
     pub wait_s: f64,
+    /// Parts this worker computed itself, and the seconds it spent on them.
+    pub here_parts: usize,
+    pub here_s: f64,
 }
 
 struct Helper {
@@ -113,6 +122,9 @@ struct Inner {
     slowest_s: f64,
     /// A testing aid: the next part sent crashes or hangs its helper.
     fault_next: Option<ToHelper>,
+    /// This worker's own copy of a helper's model, and the batch version of its weights
+    /// (taken out while it computes, so that no borrow is held across the computation).
+    here: Option<(PartModel, u64)>,
 }
 
 /// The pool; cheap to clone (one pool per worker, kept between runs).
@@ -147,7 +159,9 @@ impl Pool {
 
     /// Stops every helper (their memory is returned).
     pub fn clear(&self) {
-        self.0.borrow_mut().helpers.clear();
+        let mut inner = self.0.borrow_mut();
+        inner.helpers.clear();
+        inner.here = None;
     }
 
     /// The parts' results from the helpers, or None when they could not compute them.
@@ -171,6 +185,12 @@ impl Pool {
         };
         let promise = Promise::new(&mut setup);
         dispatch(&mut self.0.borrow_mut());
+        // Parts computed here, one at a time from the back of the queue, with the event loop
+        // let in between so that helpers' answers are heard and their queues refilled.
+        while let Some((version, index)) = self.part_for_here() {
+            self.compute_here(&batch, version, index).await;
+            yield_to_event_loop().await;
+        }
         // Once a second, helpers that stopped answering are found and replaced.
         let weak = Rc::downgrade(&self.0);
         let tick = Closure::<dyn FnMut()>::new(move || {
@@ -197,6 +217,64 @@ impl Pool {
             return None;
         }
         done.results.into_iter().collect()
+    }
+
+    /// The next part for this worker: the last one queued, unless the batch has failed.
+    fn part_for_here(&self) -> Option<(u64, usize)> {
+        let mut inner = self.0.borrow_mut();
+        let b = inner.batch.as_mut().filter(|b| !b.failed)?;
+        Some((b.version, b.queue.pop_back()?))
+    }
+
+    /// Computes part `index` of batch `version` here, as a helper would, and files its result.
+    async fn compute_here(&self, batch: &PartsBatch, version: u64, index: usize) {
+        let t0 = now_s();
+        let part = &batch.parts[index];
+        let config = &part.header.model;
+        let taken = self.0.borrow_mut().here.take();
+        let (mut model, held) = match taken {
+            Some((m, held)) if m.config() == config => (m, Some(held)),
+            _ => {
+                let device = Device::flex();
+                device.seed(0);
+                (PartModel::new(config.clone(), device.autodiff()), None)
+            }
+        };
+        // The batch's parts carry step 0: this model's weights are always "step 0", and the
+        // version says which batch's they are.
+        let mut holds = held;
+        let mut out = Ok(());
+        if held != Some(version) {
+            out = model.set_weights(0, &batch.weights);
+            holds = out.is_ok().then_some(version);
+        }
+        let out = match out {
+            Ok(()) => model.compute(part).await,
+            Err(e) => Err(e),
+        };
+        let mut inner = self.0.borrow_mut();
+        let inner = &mut *inner;
+        inner.here = holds.map(|v| (model, v));
+        let Some(b) = inner.batch.as_mut().filter(|b| b.version == version) else {
+            return;
+        };
+        match out {
+            Ok(out) => {
+                if let Some(slot) = b.results.get_mut(index).filter(|s| s.is_none()) {
+                    *slot = Some(out);
+                    b.left -= 1;
+                    inner.times.here_parts += 1;
+                    inner.times.here_s += now_s() - t0;
+                }
+            }
+            Err(e) => {
+                inner.crashes.push(format!(
+                    "the analysis worker could not compute a part ({e})"
+                ));
+                b.failed = true;
+            }
+        }
+        dispatch(inner);
     }
 
     /// Why helpers stopped since the last call (each was replaced or its work redone).

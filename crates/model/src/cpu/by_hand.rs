@@ -15,6 +15,7 @@ use vrnn_kernels::matmul::{matmul, Strided};
 
 use super::compute::{column_sums, exp_f32, kl_element, lstm_row, lstm_row_backward, sum_f32};
 use crate::model::VrnnConfig;
+use crate::parts::PartInput;
 
 /// Where one `Linear` layer's weight (`[input, output]`) and bias sit in the flat buffer.
 #[derive(Debug, Clone, Copy)]
@@ -137,7 +138,7 @@ fn transposed(data: &[f32], cols: usize) -> Strided<'_> {
 }
 
 /// `x W + b` for `m` rows, then ReLU where `relu` says so.
-fn forward(layer: Layer, v: &[f32], m: usize, x: &[f32], out: &mut [f32], relu: bool) {
+fn linear(layer: Layer, v: &[f32], m: usize, x: &[f32], out: &mut [f32], relu: bool) {
     matmul(
         m,
         layer.input,
@@ -196,30 +197,189 @@ fn relu_grad(y: &[f32], dy: &mut [f32]) {
     }
 }
 
-/// One part's loss (its share of the batch's: divided by `batch`) and the flat gradients of
-/// every weight. `weights` is the flat buffer of [`crate::parts`]; `x` and `inverse_variance`
-/// are `[genes, steps, x_dim]`, `eps` is `[genes, steps, z_dim]`, all row-major.
-#[allow(clippy::too_many_arguments)]
-pub fn part_gradients(
-    config: &VrnnConfig,
-    weights: &[f32],
-    x: &[f32],
-    eps: &[f32],
-    inverse_variance: Option<&[f32]>,
-    genes: usize,
-    steps: usize,
-    beta: f64,
-    batch: usize,
-) -> Result<(f32, Vec<f32>), String> {
-    let l = Layout::new(config);
-    let (nb, nt) = (genes, steps);
-    let (nx, nh, nz, nw) = (config.x_dim, config.h_dim, config.z_dim, config.width);
-    if weights.len() != l.len {
-        return Err(format!(
-            "{} weights for a model of {} parameters",
-            weights.len(),
-            l.len
-        ));
+/// A step's weights made ready for parts: the flat buffer of [`crate::parts`], where each
+/// layer sits in it, the LSTM's two biases summed, and the transposes the backward pass
+/// multiplies by. A helper makes them once per optimiser step, not once per part.
+pub struct Weights {
+    config: VrnnConfig,
+    layout: Layout,
+    flat: Vec<f32>,
+    lstm_bias: Vec<f32>,
+    /// `W^T` of each layer the backward pass sends a gradient through, by layer.
+    transposed: Transposes,
+}
+
+struct Transposes {
+    enc1: Vec<f32>,
+    enc2: Vec<f32>,
+    enc_mean: Vec<f32>,
+    enc_logvar: Vec<f32>,
+    prior1: Vec<f32>,
+    prior2: Vec<f32>,
+    prior_mean: Vec<f32>,
+    prior_logvar: Vec<f32>,
+    lstm: Vec<f32>,
+    dec1: Vec<f32>,
+    dec2: Vec<f32>,
+}
+
+impl Weights {
+    /// `flat` for a model of `config`'s sizes; refused when its length does not fit.
+    pub fn new(config: &VrnnConfig, flat: Vec<f32>) -> Result<Weights, String> {
+        let l = Layout::new(config);
+        if flat.len() != l.len {
+            return Err(format!(
+                "{} weights for a model of {} parameters",
+                flat.len(),
+                l.len
+            ));
+        }
+        let nh = config.h_dim;
+        let lstm_bias = (0..4 * nh)
+            .map(|j| flat[l.lstm_bias + j] + flat[l.lstm_bias + 4 * nh + j])
+            .collect();
+        let v = &flat;
+        let transposed = Transposes {
+            enc1: l.enc1.weight_t(v),
+            enc2: l.enc2.weight_t(v),
+            enc_mean: l.enc_mean.weight_t(v),
+            enc_logvar: l.enc_logvar.weight_t(v),
+            prior1: l.prior1.weight_t(v),
+            prior2: l.prior2.weight_t(v),
+            prior_mean: l.prior_mean.weight_t(v),
+            prior_logvar: l.prior_logvar.weight_t(v),
+            lstm: l.lstm.weight_t(v),
+            dec1: l.dec1.weight_t(v),
+            dec2: l.dec2.weight_t(v),
+        };
+        Ok(Weights {
+            config: config.clone(),
+            layout: l,
+            flat,
+            lstm_bias,
+            transposed,
+        })
+    }
+
+    /// The flat buffer.
+    pub fn flat(&self) -> &[f32] {
+        &self.flat
+    }
+}
+
+/// The forward pass's values that the loss and the backward pass read. Rows are time-major:
+/// row `t B + b` is gene `b` at step `t`, so that each step's rows, and the prior's and
+/// decoder's inputs (`h_0..h_{T-1}` or `h_1..h_T`), are contiguous.
+struct Forward {
+    in_e1: Vec<f32>,
+    e1: Vec<f32>,
+    e2: Vec<f32>,
+    mu_q: Vec<f32>,
+    lv_q: Vec<f32>,
+    std_q: Vec<f32>,
+    in_l: Vec<f32>,
+    acts: Vec<f32>,
+    tanh_c: Vec<f32>,
+    /// `h_0..h_T` and `c_0..c_T`, `B x h` each.
+    hs: Vec<f32>,
+    cs: Vec<f32>,
+    p1: Vec<f32>,
+    p2: Vec<f32>,
+    mu_p: Vec<f32>,
+    lv_p: Vec<f32>,
+    in_d: Vec<f32>,
+    d1: Vec<f32>,
+    x_mean: Vec<f32>,
+}
+
+impl Forward {
+    fn buffers(self) -> [Vec<f32>; 18] {
+        [
+            self.in_e1,
+            self.e1,
+            self.e2,
+            self.mu_q,
+            self.lv_q,
+            self.std_q,
+            self.in_l,
+            self.acts,
+            self.tanh_c,
+            self.hs,
+            self.cs,
+            self.p1,
+            self.p2,
+            self.mu_p,
+            self.lv_p,
+            self.in_d,
+            self.d1,
+            self.x_mean,
+        ]
+    }
+}
+
+/// The loss's gradients with respect to the forward pass's outputs.
+struct OutputGrads {
+    x_mean: Vec<f32>,
+    mu_q: Vec<f32>,
+    lv_q: Vec<f32>,
+    mu_p: Vec<f32>,
+    lv_p: Vec<f32>,
+}
+
+/// Buffers kept from one part to the next. A part writes about 2.5 MB of intermediate
+/// values; allocating them zeroed for every part spent a tenth of a helper's time in libc's
+/// `memset` and the allocator (docs/benchmarks.md). Every buffer is overwritten whole before
+/// it is read, except the few the passes add into, which [`Workspace::zeros`] clears.
+#[derive(Default)]
+pub struct Workspace {
+    /// Free buffers by length: a run's parts come in one or two sizes (the last part of a
+    /// batch may be shorter), so a buffer is reused whole, never resized.
+    free: std::collections::BTreeMap<usize, Vec<Vec<f32>>>,
+    kept: usize,
+}
+
+/// Buffers a workspace keeps at most (a part uses about 40).
+const KEEP_AT_MOST: usize = 200;
+
+impl Workspace {
+    /// A buffer of `n` values whose contents are left from an earlier part: only for one the
+    /// pass overwrites whole before reading it.
+    fn stale(&mut self, n: usize) -> Vec<f32> {
+        match self.free.get_mut(&n).and_then(Vec::pop) {
+            Some(v) => {
+                self.kept -= 1;
+                v
+            }
+            None => vec![0.0; n],
+        }
+    }
+
+    /// A buffer of `n` zeros.
+    fn zeros(&mut self, n: usize) -> Vec<f32> {
+        let mut v = self.stale(n);
+        v.fill(0.0);
+        v
+    }
+
+    /// Takes buffers back for the next part.
+    fn keep(&mut self, buffers: impl IntoIterator<Item = Vec<f32>>) {
+        for v in buffers {
+            if self.kept >= KEEP_AT_MOST {
+                self.free.clear();
+                self.kept = 0;
+            }
+            self.free.entry(v.len()).or_default().push(v);
+            self.kept += 1;
+        }
+    }
+}
+
+/// Refuses a part whose numbers do not fit its header or the weights.
+fn check(w: &Weights, part: &PartInput) -> Result<(), String> {
+    let h = &part.header;
+    let c = &h.model;
+    if c != &w.config {
+        return Err("a part for a model of other settings than its weights'".into());
     }
     let sized = |v: &[f32], n: usize, what: &str| {
         if v.len() == n {
@@ -228,37 +388,66 @@ pub fn part_gradients(
             Err(format!("{} values of {what}, expected {n}", v.len()))
         }
     };
-    sized(x, nb * nt * nx, "x")?;
-    sized(eps, nb * nt * nz, "noise")?;
-    if let Some(w) = inverse_variance {
-        sized(w, nb * nt * nx, "weights")?;
+    let cells = h.genes * h.steps;
+    sized(&part.x, cells * c.x_dim, "x")?;
+    sized(&part.eps, cells * c.z_dim, "noise")?;
+    if let Some(iv) = &part.w {
+        sized(iv, cells * c.x_dim, "weights")?;
     }
-    let v = weights;
-    // Rows are time-major: row `t B + b` is gene `b` at step `t`, so that each step's rows,
-    // and the prior's and decoder's inputs (`h_0..h_{T-1}` or `h_1..h_T`), are contiguous.
+    Ok(())
+}
+
+/// One part's loss (its share of the batch's: divided by `batch`): the inference pass of a
+/// test part, `z` still sampled as the reference does.
+pub fn part_loss(w: &Weights, part: &PartInput, ws: &mut Workspace) -> Result<f32, String> {
+    check(w, part)?;
+    let f = forward(w, part, ws);
+    let (loss, _) = loss(&f, part, false, ws);
+    ws.keep(f.buffers());
+    Ok(loss)
+}
+
+/// One part's loss (its share of the batch's: divided by `batch`) and the flat gradients of
+/// every weight, in the layout of [`Weights`].
+pub fn part_gradients(
+    w: &Weights,
+    part: &PartInput,
+    ws: &mut Workspace,
+) -> Result<(f32, Vec<f32>), String> {
+    check(w, part)?;
+    let f = forward(w, part, ws);
+    let (loss, d) = loss(&f, part, true, ws);
+    let d = d.expect("asked for");
+    Ok((loss, backward(w, part, f, d, ws)))
+}
+
+/// The VRNN's forward pass over the part's genes.
+fn forward(w: &Weights, part: &PartInput, ws: &mut Workspace) -> Forward {
+    let h = &part.header;
+    let config = &h.model;
+    let (l, v) = (&w.layout, &w.flat[..]);
+    let (x, eps) = (&part.x[..], &part.eps[..]);
+    let (nb, nt) = (h.genes, h.steps);
+    let (nx, nh, nz, nw) = (config.x_dim, config.h_dim, config.z_dim, config.width);
     let r = nt * nb;
     let at_x = |b: usize, t: usize| (b * nt + t) * nx;
     let at_z = |b: usize, t: usize| (b * nt + t) * nz;
     let (ie1, il) = (nh + nx, nx + nz + nh);
 
-    // Forward: the recurrence.
-    let mut in_e1 = vec![0.0f32; r * ie1];
-    let mut e1 = vec![0.0f32; r * nw];
-    let mut e2 = vec![0.0f32; r * nw];
-    let mut mu_q = vec![0.0f32; r * nz];
-    let mut lv_q = vec![0.0f32; r * nz];
-    let mut std_q = vec![0.0f32; r * nz];
-    let mut z = vec![0.0f32; r * nz];
-    let mut in_l = vec![0.0f32; r * il];
-    let mut acts = vec![0.0f32; r * 4 * nh];
-    let mut tanh_c = vec![0.0f32; r * nh];
-    // `h_0..h_T` and `c_0..c_T`, `B x h` each.
-    let mut hs = vec![0.0f32; (nt + 1) * nb * nh];
-    let mut cs = vec![0.0f32; (nt + 1) * nb * nh];
-    let lstm_bias: Vec<f32> = (0..4 * nh)
-        .map(|j| v[l.lstm_bias + j] + v[l.lstm_bias + 4 * nh + j])
-        .collect();
-    let mut gates = vec![0.0f32; nb * 4 * nh];
+    // The recurrence.
+    let mut in_e1 = ws.stale(r * ie1);
+    let mut e1 = ws.stale(r * nw);
+    let mut e2 = ws.stale(r * nw);
+    let mut mu_q = ws.stale(r * nz);
+    let mut lv_q = ws.stale(r * nz);
+    let mut std_q = ws.stale(r * nz);
+    let mut z = ws.stale(r * nz);
+    let mut in_l = ws.stale(r * il);
+    let mut acts = ws.stale(r * 4 * nh);
+    let mut tanh_c = ws.stale(r * nh);
+    let mut hs = ws.zeros((nt + 1) * nb * nh);
+    let mut cs = ws.zeros((nt + 1) * nb * nh);
+    let mut gates = ws.stale(nb * 4 * nh);
     for t in 0..nt {
         let rs = t * nb..(t + 1) * nb;
         for b in 0..nb {
@@ -267,10 +456,10 @@ pub fn part_gradients(
             row[nh..].copy_from_slice(&x[at_x(b, t)..at_x(b, t) + nx]);
         }
         let span = |n: usize| rs.start * n..rs.end * n;
-        forward(l.enc1, v, nb, &in_e1[span(ie1)], &mut e1[span(nw)], true);
-        forward(l.enc2, v, nb, &e1[span(nw)], &mut e2[span(nw)], true);
-        forward(l.enc_mean, v, nb, &e2[span(nw)], &mut mu_q[span(nz)], false);
-        forward(
+        linear(l.enc1, v, nb, &in_e1[span(ie1)], &mut e1[span(nw)], true);
+        linear(l.enc2, v, nb, &e1[span(nw)], &mut e2[span(nw)], true);
+        linear(l.enc_mean, v, nb, &e2[span(nw)], &mut mu_q[span(nz)], false);
+        linear(
             l.enc_logvar,
             v,
             nb,
@@ -296,7 +485,7 @@ pub fn part_gradients(
             4 * nh,
             rows(&in_l[span(il)], il),
             l.lstm.weight(v),
-            Some(&lstm_bias),
+            Some(&w.lstm_bias),
             &mut gates,
         );
         for b in 0..nb {
@@ -314,75 +503,153 @@ pub fn part_gradients(
         }
     }
 
-    // Forward: the prior and the decoder over all rows.
+    // The prior and the decoder over all rows.
     let h_prev = &hs[..r * nh];
     let h_dec = if config.decoder_previous_h {
         &hs[..r * nh]
     } else {
         &hs[nb * nh..]
     };
-    let mut p1 = vec![0.0f32; r * nw];
-    let mut p2 = vec![0.0f32; r * nw];
-    let mut mu_p = vec![0.0f32; r * nz];
-    let mut lv_p = vec![0.0f32; r * nz];
-    forward(l.prior1, v, r, h_prev, &mut p1, true);
-    forward(l.prior2, v, r, &p1, &mut p2, true);
-    forward(l.prior_mean, v, r, &p2, &mut mu_p, false);
-    forward(l.prior_logvar, v, r, &p2, &mut lv_p, false);
+    let mut p1 = ws.stale(r * nw);
+    let mut p2 = ws.stale(r * nw);
+    let mut mu_p = ws.stale(r * nz);
+    let mut lv_p = ws.stale(r * nz);
+    linear(l.prior1, v, r, h_prev, &mut p1, true);
+    linear(l.prior2, v, r, &p1, &mut p2, true);
+    linear(l.prior_mean, v, r, &p2, &mut mu_p, false);
+    linear(l.prior_logvar, v, r, &p2, &mut lv_p, false);
     let id = nh + nz;
-    let mut in_d = vec![0.0f32; r * id];
+    let mut in_d = ws.stale(r * id);
     for k in 0..r {
         in_d[k * id..k * id + nh].copy_from_slice(&h_dec[k * nh..(k + 1) * nh]);
         in_d[k * id + nh..(k + 1) * id].copy_from_slice(&z[k * nz..(k + 1) * nz]);
     }
-    let mut d1 = vec![0.0f32; r * nw];
-    let mut x_mean = vec![0.0f32; r * nx];
-    forward(l.dec1, v, r, &in_d, &mut d1, true);
-    forward(l.dec2, v, r, &d1, &mut x_mean, false);
+    let mut d1 = ws.stale(r * nw);
+    let mut x_mean = ws.stale(r * nx);
+    linear(l.dec1, v, r, &in_d, &mut d1, true);
+    linear(l.dec2, v, r, &d1, &mut x_mean, false);
+    ws.keep([gates, z]);
+    Forward {
+        in_e1,
+        e1,
+        e2,
+        mu_q,
+        lv_q,
+        std_q,
+        in_l,
+        acts,
+        tanh_c,
+        hs,
+        cs,
+        p1,
+        p2,
+        mu_p,
+        lv_p,
+        in_d,
+        d1,
+        x_mean,
+    }
+}
 
-    // The loss, and the gradients of the reconstruction and KL terms.
-    let scale = 1.0 / batch as f64;
-    let mut sq = vec![0.0f32; r * nx];
-    let mut d_xm = vec![0.0f32; r * nx];
+/// The part's loss, and (with `grads`) its gradients with respect to the reconstruction and
+/// the two distributions' parameters.
+fn loss(
+    f: &Forward,
+    part: &PartInput,
+    grads: bool,
+    ws: &mut Workspace,
+) -> (f32, Option<OutputGrads>) {
+    let h = &part.header;
+    let (nb, nt, nx, nz) = (h.genes, h.steps, h.model.x_dim, h.model.z_dim);
+    let r = nt * nb;
+    let (x, inverse_variance) = (&part.x[..], part.w.as_deref());
+    let scale = 1.0 / h.batch as f64;
+    let mut sq = ws.stale(r * nx);
+    let mut d_xm = ws.stale(if grads { r * nx } else { 0 });
     for t in 0..nt {
         for b in 0..nb {
             for i in 0..nx {
                 let k = (t * nb + b) * nx + i;
-                let at = at_x(b, t) + i;
+                let at = (b * nt + t) * nx + i;
                 let w = inverse_variance.map_or(1.0, |w| w[at]);
-                let diff = x[at] - x_mean[k];
+                let diff = x[at] - f.x_mean[k];
                 sq[k] = diff * diff * w * 0.5;
-                d_xm[k] = (-(diff * w) as f64 * scale) as f32;
+                if grads {
+                    d_xm[k] = (-(diff * w) as f64 * scale) as f32;
+                }
             }
         }
     }
     let recon = sum_f32(&sq);
-    let kl_scale = (beta * scale) as f32;
-    let mut kl_terms = vec![0.0f32; r * nz];
-    let (mut d_mq, mut d_lvq) = (vec![0.0f32; r * nz], vec![0.0f32; r * nz]);
-    let (mut d_mp, mut d_lvp) = (vec![0.0f32; r * nz], vec![0.0f32; r * nz]);
+    let kl_scale = (h.beta * scale) as f32;
+    let mut kl_terms = ws.stale(r * nz);
+    let n = if grads { r * nz } else { 0 };
+    let (mut d_mq, mut d_lvq) = (ws.stale(n), ws.stale(n));
+    let (mut d_mp, mut d_lvp) = (ws.stale(n), ws.stale(n));
     for k in 0..r * nz {
-        let (term, p) = kl_element(mu_q[k], lv_q[k], mu_p[k], lv_p[k]);
+        let (term, p) = kl_element(f.mu_q[k], f.lv_q[k], f.mu_p[k], f.lv_p[k]);
         kl_terms[k] = term;
-        d_mq[k] = kl_scale * p[0];
-        d_lvq[k] = kl_scale * p[1];
-        d_mp[k] = kl_scale * p[2];
-        d_lvp[k] = kl_scale * p[3];
+        if grads {
+            d_mq[k] = kl_scale * p[0];
+            d_lvq[k] = kl_scale * p[1];
+            d_mp[k] = kl_scale * p[2];
+            d_lvp[k] = kl_scale * p[3];
+        }
     }
     let kl = sum_f32(&kl_terms);
-    let loss = (recon * scale + beta * (kl * scale)) as f32;
+    let loss = (recon * scale + h.beta * (kl * scale)) as f32;
+    ws.keep([sq, kl_terms]);
+    let d = if grads {
+        Some(OutputGrads {
+            x_mean: d_xm,
+            mu_q: d_mq,
+            lv_q: d_lvq,
+            mu_p: d_mp,
+            lv_p: d_lvp,
+        })
+    } else {
+        ws.keep([d_xm, d_mq, d_lvq, d_mp, d_lvp]);
+        None
+    };
+    (loss, d)
+}
 
-    // Backward: the decoder and the prior.
-    let mut g = vec![0.0f32; l.len];
-    let mut d_h = vec![0.0f32; (nt + 1) * nb * nh];
-    let mut d_z = vec![0.0f32; r * nz];
-    weight_grads(l.dec2, &mut g, r, &d1, &d_xm);
-    let mut d_d1 = vec![0.0f32; r * nw];
-    input_grad(l.dec2, &l.dec2.weight_t(v), r, &d_xm, &mut d_d1);
-    relu_grad(&d1, &mut d_d1);
-    weight_grads(l.dec1, &mut g, r, &in_d, &d_d1);
-    let mut d_in_d = vec![0.0f32; r * id];
-    input_grad(l.dec1, &l.dec1.weight_t(v), r, &d_d1, &mut d_in_d);
+/// The backward pass: every weight's gradient from the output gradients `d`.
+fn backward(
+    w: &Weights,
+    part: &PartInput,
+    f: Forward,
+    d: OutputGrads,
+    ws: &mut Workspace,
+) -> Vec<f32> {
+    let h = &part.header;
+    let config = &h.model;
+    let (l, tr) = (&w.layout, &w.transposed);
+    let eps = &part.eps[..];
+    let (nb, nt) = (h.genes, h.steps);
+    let (nx, nh, nz, nw) = (config.x_dim, config.h_dim, config.z_dim, config.width);
+    let r = nt * nb;
+    let at_z = |b: usize, t: usize| (b * nt + t) * nz;
+    let (ie1, il, id) = (nh + nx, nx + nz + nh, nh + nz);
+    let OutputGrads {
+        x_mean: d_xm,
+        mu_q: mut d_mq,
+        lv_q: mut d_lvq,
+        mu_p: d_mp,
+        lv_p: d_lvp,
+    } = d;
+
+    // The decoder and the prior.
+    let mut g = ws.stale(l.len); // handed to the caller
+    let mut d_h = ws.zeros((nt + 1) * nb * nh);
+    let mut d_z = ws.zeros(r * nz);
+    weight_grads(l.dec2, &mut g, r, &f.d1, &d_xm);
+    let mut d_d1 = ws.stale(r * nw);
+    input_grad(l.dec2, &tr.dec2, r, &d_xm, &mut d_d1);
+    relu_grad(&f.d1, &mut d_d1);
+    weight_grads(l.dec1, &mut g, r, &f.in_d, &d_d1);
+    let mut d_in_d = ws.stale(r * id);
+    input_grad(l.dec1, &tr.dec1, r, &d_d1, &mut d_in_d);
     let h_dec_at = if config.decoder_previous_h {
         0
     } else {
@@ -396,44 +663,35 @@ pub fn part_gradients(
             d_z[k * nz + j] += d_in_d[k * id + nh + j];
         }
     }
-    weight_grads(l.prior_mean, &mut g, r, &p2, &d_mp);
-    weight_grads(l.prior_logvar, &mut g, r, &p2, &d_lvp);
-    let mut d_p2 = vec![0.0f32; r * nw];
-    let mut other = vec![0.0f32; r * nw];
-    input_grad(l.prior_mean, &l.prior_mean.weight_t(v), r, &d_mp, &mut d_p2);
-    input_grad(
-        l.prior_logvar,
-        &l.prior_logvar.weight_t(v),
-        r,
-        &d_lvp,
-        &mut other,
-    );
+    weight_grads(l.prior_mean, &mut g, r, &f.p2, &d_mp);
+    weight_grads(l.prior_logvar, &mut g, r, &f.p2, &d_lvp);
+    let mut d_p2 = ws.stale(r * nw);
+    let mut other = ws.stale(r * nw);
+    input_grad(l.prior_mean, &tr.prior_mean, r, &d_mp, &mut d_p2);
+    input_grad(l.prior_logvar, &tr.prior_logvar, r, &d_lvp, &mut other);
     for (a, b) in d_p2.iter_mut().zip(&other) {
         *a += b;
     }
-    relu_grad(&p2, &mut d_p2);
-    weight_grads(l.prior2, &mut g, r, &p1, &d_p2);
-    let mut d_p1 = vec![0.0f32; r * nw];
-    input_grad(l.prior2, &l.prior2.weight_t(v), r, &d_p2, &mut d_p1);
-    relu_grad(&p1, &mut d_p1);
-    weight_grads(l.prior1, &mut g, r, h_prev, &d_p1);
-    let mut d_hp = vec![0.0f32; r * nh];
-    input_grad(l.prior1, &l.prior1.weight_t(v), r, &d_p1, &mut d_hp);
+    relu_grad(&f.p2, &mut d_p2);
+    weight_grads(l.prior2, &mut g, r, &f.p1, &d_p2);
+    let mut d_p1 = ws.stale(r * nw);
+    input_grad(l.prior2, &tr.prior2, r, &d_p2, &mut d_p1);
+    relu_grad(&f.p1, &mut d_p1);
+    weight_grads(l.prior1, &mut g, r, &f.hs[..r * nh], &d_p1);
+    let mut d_hp = ws.stale(r * nh);
+    input_grad(l.prior1, &tr.prior1, r, &d_p1, &mut d_hp);
     for (a, b) in d_h[..r * nh].iter_mut().zip(&d_hp) {
         *a += b;
     }
 
-    // Backward: the recurrence, last step first.
-    let lstm_t = l.lstm.weight_t(v);
-    let (mean_t, logvar_t) = (l.enc_mean.weight_t(v), l.enc_logvar.weight_t(v));
-    let (enc2_t, enc1_t) = (l.enc2.weight_t(v), l.enc1.weight_t(v));
-    let mut d_gates = vec![0.0f32; r * 4 * nh];
-    let mut d_e2 = vec![0.0f32; r * nw];
-    let mut d_e1 = vec![0.0f32; r * nw];
-    let (mut d_c, mut d_c_prev) = (vec![0.0f32; nb * nh], vec![0.0f32; nb * nh]);
-    let mut d_in_l = vec![0.0f32; nb * il];
-    let mut d_in_e1 = vec![0.0f32; nb * ie1];
-    let mut other = vec![0.0f32; nb * nw];
+    // The recurrence, last step first.
+    let mut d_gates = ws.stale(r * 4 * nh);
+    let mut d_e2 = ws.stale(r * nw);
+    let mut d_e1 = ws.stale(r * nw);
+    let (mut d_c, mut d_c_prev) = (ws.zeros(nb * nh), ws.stale(nb * nh));
+    let mut d_in_l = ws.stale(nb * il);
+    let mut d_in_e1 = ws.stale(nb * ie1);
+    let mut other2 = ws.stale(nb * nw);
     for t in (0..nt).rev() {
         let span = |n: usize| t * nb * n..(t + 1) * nb * n;
         // `d_c` holds the gradient of `c_{t+1}`; the step leaves that of `c_t` in `d_c_prev`.
@@ -441,9 +699,9 @@ pub fn part_gradients(
             let row = t * nb + b;
             let next = ((t + 1) * nb + b) * nh;
             lstm_row_backward(
-                &acts[row * 4 * nh..(row + 1) * 4 * nh],
-                &cs[row * nh..(row + 1) * nh],
-                &tanh_c[row * nh..(row + 1) * nh],
+                &f.acts[row * 4 * nh..(row + 1) * 4 * nh],
+                &f.cs[row * nh..(row + 1) * nh],
+                &f.tanh_c[row * nh..(row + 1) * nh],
                 &d_h[next..next + nh],
                 &d_c[b * nh..(b + 1) * nh],
                 &mut d_gates[row * 4 * nh..(row + 1) * 4 * nh],
@@ -456,7 +714,7 @@ pub fn part_gradients(
             4 * nh,
             il,
             rows(&d_gates[span(4 * nh)], 4 * nh),
-            &lstm_t,
+            &tr.lstm,
             None,
             &mut d_in_l,
         );
@@ -467,7 +725,7 @@ pub fn part_gradients(
                 let k = row * nz + j;
                 let dz = d_z[k] + d[nx + j];
                 d_mq[k] += dz;
-                d_lvq[k] += dz * eps[at_z(b, t) + j] * std_q[k] * 0.5;
+                d_lvq[k] += dz * eps[at_z(b, t) + j] * f.std_q[k] * 0.5;
             }
             for j in 0..nh {
                 d_h[row * nh + j] += d[nx + nz + j];
@@ -475,19 +733,25 @@ pub fn part_gradients(
         }
         input_grad(
             l.enc_mean,
-            &mean_t,
+            &tr.enc_mean,
             nb,
             &d_mq[span(nz)],
             &mut d_e2[span(nw)],
         );
-        input_grad(l.enc_logvar, &logvar_t, nb, &d_lvq[span(nz)], &mut other);
-        for (a, b) in d_e2[span(nw)].iter_mut().zip(&other) {
+        input_grad(
+            l.enc_logvar,
+            &tr.enc_logvar,
+            nb,
+            &d_lvq[span(nz)],
+            &mut other2,
+        );
+        for (a, b) in d_e2[span(nw)].iter_mut().zip(&other2) {
             *a += b;
         }
-        relu_grad(&e2[span(nw)], &mut d_e2[span(nw)]);
-        input_grad(l.enc2, &enc2_t, nb, &d_e2[span(nw)], &mut d_e1[span(nw)]);
-        relu_grad(&e1[span(nw)], &mut d_e1[span(nw)]);
-        input_grad(l.enc1, &enc1_t, nb, &d_e1[span(nw)], &mut d_in_e1);
+        relu_grad(&f.e2[span(nw)], &mut d_e2[span(nw)]);
+        input_grad(l.enc2, &tr.enc2, nb, &d_e2[span(nw)], &mut d_e1[span(nw)]);
+        relu_grad(&f.e1[span(nw)], &mut d_e1[span(nw)]);
+        input_grad(l.enc1, &tr.enc1, nb, &d_e1[span(nw)], &mut d_in_e1);
         for b in 0..nb {
             let row = t * nb + b;
             for j in 0..nh {
@@ -495,25 +759,34 @@ pub fn part_gradients(
             }
         }
     }
-    weight_grads(l.lstm, &mut g, r, &in_l, &d_gates);
+    weight_grads(l.lstm, &mut g, r, &f.in_l, &d_gates);
     // Both LSTM biases get the gates' gradient (`weight_grads` wrote it after the weights).
     let (first, second) = g[l.lstm_bias..l.lstm_bias + 8 * nh].split_at_mut(4 * nh);
     second.copy_from_slice(first);
-    weight_grads(l.enc_mean, &mut g, r, &e2, &d_mq);
-    weight_grads(l.enc_logvar, &mut g, r, &e2, &d_lvq);
-    weight_grads(l.enc2, &mut g, r, &e1, &d_e2);
-    weight_grads(l.enc1, &mut g, r, &in_e1, &d_e1);
-    Ok((loss, g))
+    weight_grads(l.enc_mean, &mut g, r, &f.e2, &d_mq);
+    weight_grads(l.enc_logvar, &mut g, r, &f.e2, &d_lvq);
+    weight_grads(l.enc2, &mut g, r, &f.e1, &d_e2);
+    weight_grads(l.enc1, &mut g, r, &f.in_e1, &d_e1);
+    ws.keep([
+        d_xm, d_mq, d_lvq, d_mp, d_lvp, d_h, d_z, d_d1, d_in_d, d_p2, other, d_p1,
+    ]);
+    ws.keep([
+        d_hp, d_gates, d_e2, d_e1, d_c, d_c_prev, d_in_l, d_in_e1, other2,
+    ]);
+    ws.keep(f.buffers());
+    g
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parts::{PartHeader, PartInput, PartModel};
+    use burn::module::Module;
     use burn::tensor::{Device, Tensor, TensorData};
 
-    /// burn's autodiff of the same part ([`crate::parts::part_gradients`]).
-    fn burns(config: &VrnnConfig, part: &PartInput, seed: u64) -> (Vec<f32>, f32, Vec<f32>) {
+    /// burn's autodiff of the same part ([`crate::parts::part_gradients`]), and its
+    /// inference pass's loss (a test part's, [`crate::parts::part_loss`]).
+    fn burns(config: &VrnnConfig, part: &PartInput, seed: u64) -> (Vec<f32>, f32, Vec<f32>, f32) {
         let device = Device::flex();
         device.seed(seed);
         let device = device.autodiff();
@@ -524,6 +797,15 @@ mod tests {
             Tensor::<3>::from_data(TensorData::new(v.to_vec(), [h.genes, h.steps, d]), &device)
         };
         let w = part.w.as_deref().map(|w| shape(w, 1));
+        let inference = crate::parts::part_loss(
+            &model.valid(),
+            shape(&part.x, 1).inner(),
+            shape(&part.eps, config.z_dim).inner(),
+            w.clone().map(|w| w.inner()),
+            h.beta,
+            h.batch,
+        );
+        let inference = pollster::block_on(crate::model::read(inference))[0];
         let (loss, grads) = crate::parts::part_gradients(
             &model,
             shape(&part.x, 1),
@@ -534,7 +816,7 @@ mod tests {
         );
         let loss = pollster::block_on(crate::model::read(loss.inner()))[0];
         let grads = pollster::block_on(model.flat_gradients(&grads));
-        (weights, loss, grads)
+        (weights, loss, grads, inference)
     }
 
     fn part(config: &VrnnConfig, genes: usize, steps: usize, weighted: bool) -> PartInput {
@@ -563,22 +845,12 @@ mod tests {
         }
     }
 
-    fn check(config: VrnnConfig, weighted: bool) {
+    fn against_burn(config: VrnnConfig, weighted: bool) {
         let p = part(&config, 7, 5, weighted);
-        let (weights, loss, want) = burns(&config, &p, 17);
+        let (weights, loss, want, inference) = burns(&config, &p, 17);
         let h = &p.header;
-        let (got_loss, got) = part_gradients(
-            &config,
-            &weights,
-            &p.x,
-            &p.eps,
-            p.w.as_deref(),
-            h.genes,
-            h.steps,
-            h.beta,
-            h.batch,
-        )
-        .unwrap();
+        let prepared = Weights::new(&config, weights.clone()).unwrap();
+        let (got_loss, got) = part_gradients(&prepared, &p, &mut Workspace::default()).unwrap();
         assert!(
             (got_loss - loss).abs() <= 1e-5 * loss.abs(),
             "loss {got_loss} against burn's {loss}"
@@ -588,6 +860,17 @@ mod tests {
         helper.set_weights(h.step, &weights).unwrap();
         let out = pollster::block_on(helper.compute(&p)).unwrap();
         assert_eq!((out.loss, &out.grads), (got_loss, &got));
+        // A test part: the same forward pass, its loss only.
+        let test_loss = part_loss(&prepared, &p, &mut Workspace::default()).unwrap();
+        assert!(
+            (test_loss - inference).abs() <= 1e-5 * inference.abs(),
+            "test loss {test_loss} against burn's {inference}"
+        );
+        assert_eq!(test_loss, got_loss, "the same forward pass as training's");
+        let mut test = p.clone();
+        test.header.test = true;
+        let out = pollster::block_on(helper.compute(&test)).unwrap();
+        assert_eq!((out.loss, out.grads.len()), (test_loss, 0));
         assert_eq!(got.len(), want.len());
         let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         for (k, (a, b)) in got.iter().zip(&want).enumerate() {
@@ -601,29 +884,78 @@ mod tests {
     #[test]
     fn a_part_by_hand_is_burns_autodiff() {
         let config = VrnnConfig::new().with_h_dim(6).with_z_dim(3).with_width(5);
-        check(config.clone(), false);
-        check(config.clone(), true);
-        check(config.with_decoder_previous_h(true), true);
+        against_burn(config.clone(), false);
+        against_burn(config.clone(), true);
+        against_burn(config.with_decoder_previous_h(true), true);
+    }
+
+    /// Buffers kept from earlier parts (of other sizes and numbers, training and test) change
+    /// nothing: each part gives the bits of a fresh workspace.
+    #[test]
+    fn a_kept_workspace_gives_a_fresh_ones_numbers() {
+        let config = VrnnConfig::new().with_h_dim(6).with_z_dim(3).with_width(5);
+        let n = Layout::new(&config).len;
+        let weights = Weights::new(
+            &config,
+            (0..n)
+                .map(|i| ((i * 37 % 101) as f32 - 50.0) / 200.0)
+                .collect(),
+        )
+        .unwrap();
+        let mut kept = Workspace::default();
+        for (genes, steps, weighted, test) in [
+            (7, 5, true, false),
+            (3, 5, false, false),
+            (7, 5, false, true),
+            (7, 5, false, false),
+            (3, 4, true, false),
+            (7, 5, true, false),
+        ] {
+            let mut p = part(&config, genes, steps, weighted);
+            p.x.iter_mut().for_each(|x| *x += genes as f32 * 0.1);
+            if test {
+                let fresh = part_loss(&weights, &p, &mut Workspace::default()).unwrap();
+                assert_eq!(
+                    part_loss(&weights, &p, &mut kept).unwrap().to_bits(),
+                    fresh.to_bits()
+                );
+            } else {
+                let fresh = part_gradients(&weights, &p, &mut Workspace::default()).unwrap();
+                let again = part_gradients(&weights, &p, &mut kept).unwrap();
+                assert_eq!(again.0.to_bits(), fresh.0.to_bits());
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(
+                    bits(&again.1),
+                    bits(&fresh.1),
+                    "{genes} genes x {steps} steps"
+                );
+            }
+        }
+        assert!(kept.kept > 0);
     }
 
     #[test]
     fn a_part_of_the_wrong_size_is_refused() {
         let config = VrnnConfig::new();
-        let p = part(&config, 3, 4, false);
-        let err = part_gradients(&config, &[0.0; 10], &p.x, &p.eps, None, 3, 4, 1.0, 3);
-        assert!(err.unwrap_err().contains("10 weights for a model of"));
+        let err = Weights::new(&config, vec![0.0; 10]).err().unwrap();
+        assert!(err.contains("10 weights for a model of"), "{err}");
         let n = Layout::new(&config).len;
-        let err = part_gradients(
-            &config,
-            &vec![0.0; n],
-            &p.x[1..],
-            &p.eps,
-            None,
-            3,
-            4,
-            1.0,
-            3,
-        );
-        assert!(err.unwrap_err().contains("values of x"));
+        let w = Weights::new(&config, vec![0.0; n]).unwrap();
+        let mut p = part(&config, 3, 4, false);
+        p.x.pop();
+        let ws = &mut Workspace::default();
+        let err = part_gradients(&w, &p, ws).err().unwrap();
+        assert!(err.contains("11 values of x, expected 12"), "{err}");
+        let err = part_loss(&w, &p, ws).err().unwrap();
+        assert!(err.contains("values of x"), "{err}");
+        let mut p = part(&config.clone().with_width(5), 3, 4, false);
+        let err = part_loss(&w, &p, ws).err().unwrap();
+        assert!(err.contains("other settings"), "{err}");
+        p.header.model = config.clone();
+        p.eps.push(0.0);
+        assert!(part_loss(&w, &p, ws)
+            .err()
+            .unwrap()
+            .contains("values of noise"));
     }
 }
