@@ -469,10 +469,14 @@ fn forward(w: &Weights, part: &PartInput, ws: &mut Workspace) -> Forward {
         );
         for b in 0..nb {
             let k = (t * nb + b) * nz;
+            // Rows cut to their exact length: no bounds checks in the loop, which vectorises.
+            let (mu, lv) = (&mu_q[k..k + nz], &lv_q[k..k + nz]);
+            let e = &eps[at_z(b, t)..at_z(b, t) + nz];
+            let (sd, zr) = (&mut std_q[k..k + nz], &mut z[k..k + nz]);
             for j in 0..nz {
-                let s = exp_f32(lv_q[k + j] * 0.5);
-                std_q[k + j] = s;
-                z[k + j] = mu_q[k + j] + s * eps[at_z(b, t) + j];
+                let s = exp_f32(lv[j] * 0.5);
+                sd[j] = s;
+                zr[j] = mu[j] + s * e[j];
             }
             let row = &mut in_l[(t * nb + b) * il..(t * nb + b + 1) * il];
             row[..nx].copy_from_slice(&x[at_x(b, t)..at_x(b, t) + nx]);
@@ -586,14 +590,25 @@ fn loss(
     let n = if grads { r * nz } else { 0 };
     let (mut d_mq, mut d_lvq) = (ws.stale(n), ws.stale(n));
     let (mut d_mp, mut d_lvp) = (ws.stale(n), ws.stale(n));
-    for k in 0..r * nz {
-        let (term, p) = kl_element(f.mu_q[k], f.lv_q[k], f.mu_p[k], f.lv_p[k]);
-        kl_terms[k] = term;
-        if grads {
-            d_mq[k] = kl_scale * p[0];
-            d_lvq[k] = kl_scale * p[1];
-            d_mp[k] = kl_scale * p[2];
-            d_lvp[k] = kl_scale * p[3];
+    // Every slice cut to the exact length, and one loop per case: no bounds checks or
+    // branches inside, so the loops vectorise (this was 8 % of a part's time).
+    let m = r * nz;
+    let (mq, lvq, mp, lvp) = (&f.mu_q[..m], &f.lv_q[..m], &f.mu_p[..m], &f.lv_p[..m]);
+    let terms = &mut kl_terms[..m];
+    if grads {
+        let (d0, d1) = (&mut d_mq[..m], &mut d_lvq[..m]);
+        let (d2, d3) = (&mut d_mp[..m], &mut d_lvp[..m]);
+        for k in 0..m {
+            let (term, p) = kl_element(mq[k], lvq[k], mp[k], lvp[k]);
+            terms[k] = term;
+            d0[k] = kl_scale * p[0];
+            d1[k] = kl_scale * p[1];
+            d2[k] = kl_scale * p[2];
+            d3[k] = kl_scale * p[3];
+        }
+    } else {
+        for k in 0..m {
+            terms[k] = kl_element(mq[k], lvq[k], mp[k], lvp[k]).0;
         }
     }
     let kl = sum_f32(&kl_terms);
@@ -655,12 +670,16 @@ fn backward(
     } else {
         nb * nh
     };
-    for k in 0..r {
-        for j in 0..nh {
-            d_h[h_dec_at + k * nh + j] += d_in_d[k * id + j];
+    let to_h = d_h[h_dec_at..h_dec_at + r * nh].chunks_exact_mut(nh);
+    for ((dh, dz), from) in to_h
+        .zip(d_z.chunks_exact_mut(nz))
+        .zip(d_in_d.chunks_exact(id))
+    {
+        for (a, v) in dh.iter_mut().zip(&from[..nh]) {
+            *a += v;
         }
-        for j in 0..nz {
-            d_z[k * nz + j] += d_in_d[k * id + nh + j];
+        for (a, v) in dz.iter_mut().zip(&from[nh..]) {
+            *a += v;
         }
     }
     weight_grads(l.prior_mean, &mut g, r, &f.p2, &d_mp);
@@ -721,14 +740,17 @@ fn backward(
         for b in 0..nb {
             let row = t * nb + b;
             let d = &d_in_l[b * il..(b + 1) * il];
+            let k = row * nz;
+            let (dz_dec, dz_lstm) = (&d_z[k..k + nz], &d[nx..nx + nz]);
+            let (e, sd) = (&eps[at_z(b, t)..at_z(b, t) + nz], &f.std_q[k..k + nz]);
+            let (dmq, dlvq) = (&mut d_mq[k..k + nz], &mut d_lvq[k..k + nz]);
             for j in 0..nz {
-                let k = row * nz + j;
-                let dz = d_z[k] + d[nx + j];
-                d_mq[k] += dz;
-                d_lvq[k] += dz * eps[at_z(b, t) + j] * f.std_q[k] * 0.5;
+                let dz = dz_dec[j] + dz_lstm[j];
+                dmq[j] += dz;
+                dlvq[j] += dz * e[j] * sd[j] * 0.5;
             }
-            for j in 0..nh {
-                d_h[row * nh + j] += d[nx + nz + j];
+            for (a, v) in d_h[row * nh..(row + 1) * nh].iter_mut().zip(&d[nx + nz..]) {
+                *a += v;
             }
         }
         input_grad(
@@ -754,8 +776,9 @@ fn backward(
         input_grad(l.enc1, &tr.enc1, nb, &d_e1[span(nw)], &mut d_in_e1);
         for b in 0..nb {
             let row = t * nb + b;
-            for j in 0..nh {
-                d_h[row * nh + j] += d_in_e1[b * ie1 + j];
+            let from = &d_in_e1[b * ie1..b * ie1 + nh];
+            for (a, v) in d_h[row * nh..(row + 1) * nh].iter_mut().zip(from) {
+                *a += v;
             }
         }
     }

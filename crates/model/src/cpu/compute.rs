@@ -237,7 +237,11 @@ pub(super) fn lstm_row(
     h: &mut [f32],
     c: &mut [f32],
 ) {
+    // Every slice cut to its exact length, so that the loops below carry no bounds checks
+    // and vectorise.
     let hidden = c_prev.len();
+    let (gates, act) = (&gates[..4 * hidden], &mut act[..4 * hidden]);
+    let (tanh_c, h, c) = (&mut tanh_c[..hidden], &mut h[..hidden], &mut c[..hidden]);
     let (sig_if, rest) = act.split_at_mut(2 * hidden);
     let (g, o) = rest.split_at_mut(hidden);
     for (y, &x) in sig_if.iter_mut().zip(&gates[..2 * hidden]) {
@@ -270,7 +274,11 @@ pub(super) fn lstm_row_backward(
     d_gates: &mut [f32],
     dc_prev: &mut [f32],
 ) {
+    // Cut to exact lengths, as in `lstm_row`.
     let hidden = c_prev.len();
+    let (act, d_gates) = (&act[..4 * hidden], &mut d_gates[..4 * hidden]);
+    let (tanh_c, dh, dc) = (&tanh_c[..hidden], &dh[..hidden], &dc[..hidden]);
+    let dc_prev = &mut dc_prev[..hidden];
     let (i, rest) = act.split_at(hidden);
     let (f, rest) = rest.split_at(hidden);
     let (g, o) = rest.split_at(hidden);
