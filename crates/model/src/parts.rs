@@ -79,6 +79,27 @@ pub struct PartInput {
     pub w: Option<Vec<f32>>,
 }
 
+impl PartInput {
+    /// Refuses numbers that do not fit the header's sizes.
+    pub fn check_sizes(&self) -> Result<(), String> {
+        let h = &self.header;
+        let cells = h.genes * h.steps;
+        let sized = |v: &[f32], n: usize, what: &str| {
+            if v.len() == n {
+                Ok(())
+            } else {
+                Err(format!("{} values of {what}, expected {n}", v.len()))
+            }
+        };
+        sized(&self.x, cells * h.model.x_dim, "x")?;
+        sized(&self.eps, cells * h.model.z_dim, "noise")?;
+        match &self.w {
+            Some(w) => sized(w, cells * h.model.x_dim, "weights"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A part's result: its share of the batch loss, and its gradients as one flat buffer
 /// ([`Vrnn::flat_gradients`]; empty for a test part).
 #[derive(Debug, Clone, PartialEq)]
@@ -285,12 +306,12 @@ impl PartModel {
                 h.index, h.step
             ));
         }
-        let z = h.model.z_dim;
-        let (g, t) = (h.genes, h.steps);
+        let at = |e: String| format!("part {}: {e}", h.index);
+        part.check_sizes().map_err(at)?;
+        let (g, t, x_dim, z) = (h.genes, h.steps, h.model.x_dim, h.model.z_dim);
         let model = match (&self.model, &self.weights) {
             (Some(model), _) => model,
             (None, Some(weights)) => {
-                let at = |e: String| format!("part {}: {e}", h.index);
                 let ws = &mut self.workspace.borrow_mut();
                 let (loss, grads) = if h.test {
                     let loss = crate::cpu::by_hand::part_loss(weights, part, ws).map_err(at)?;
@@ -306,38 +327,17 @@ impl PartModel {
             }
             (None, None) => return Err("a part model without weights".into()),
         };
-        let sized = |v: &[f32], n: usize, what: &str| {
-            if v.len() == n {
-                Ok(v.to_vec())
-            } else {
-                Err(format!(
-                    "part {}: {} values of {what}, expected {n}",
-                    h.index,
-                    v.len()
-                ))
-            }
-        };
         // A test part runs on the inner (non-autodiff) device, as the worker's own test pass.
         let device = if h.test {
             self.device.clone().inner()
         } else {
             self.device.clone()
         };
-        let x = Tensor::<3>::from_data(
-            TensorData::new(sized(&part.x, g * t, "x")?, [g, t, 1]),
-            &device,
-        );
-        let eps = Tensor::<3>::from_data(
-            TensorData::new(sized(&part.eps, g * t * z, "noise")?, [g, t, z]),
-            &device,
-        );
-        let w = match &part.w {
-            Some(w) => Some(Tensor::<3>::from_data(
-                TensorData::new(sized(w, g * t, "weights")?, [g, t, 1]),
-                &device,
-            )),
-            None => None,
+        let tensor = |v: &[f32], d: usize| {
+            Tensor::<3>::from_data(TensorData::new(v.to_vec(), [g, t, d]), &device)
         };
+        let (x, eps) = (tensor(&part.x, x_dim), tensor(&part.eps, z));
+        let w = part.w.as_deref().map(|w| tensor(w, x_dim));
         if h.test {
             let loss = part_loss(&model.valid(), x, eps, w, h.beta, h.batch);
             return Ok(PartOutput {

@@ -376,25 +376,10 @@ impl Workspace {
 
 /// Refuses a part whose numbers do not fit its header or the weights.
 fn check(w: &Weights, part: &PartInput) -> Result<(), String> {
-    let h = &part.header;
-    let c = &h.model;
-    if c != &w.config {
+    if part.header.model != w.config {
         return Err("a part for a model of other settings than its weights'".into());
     }
-    let sized = |v: &[f32], n: usize, what: &str| {
-        if v.len() == n {
-            Ok(())
-        } else {
-            Err(format!("{} values of {what}, expected {n}", v.len()))
-        }
-    };
-    let cells = h.genes * h.steps;
-    sized(&part.x, cells * c.x_dim, "x")?;
-    sized(&part.eps, cells * c.z_dim, "noise")?;
-    if let Some(iv) = &part.w {
-        sized(iv, cells * c.x_dim, "weights")?;
-    }
-    Ok(())
+    part.check_sizes()
 }
 
 /// One part's loss (its share of the batch's: divided by `batch`): the inference pass of a
