@@ -185,12 +185,6 @@ impl Pool {
         };
         let promise = Promise::new(&mut setup);
         dispatch(&mut self.0.borrow_mut());
-        // Parts computed here, one at a time from the back of the queue, with the event loop
-        // let in between so that helpers' answers are heard and their queues refilled.
-        while let Some((version, index)) = self.part_for_here() {
-            self.compute_here(&batch, version, index).await;
-            yield_to_event_loop().await;
-        }
         // Once a second, helpers that stopped answering are found and replaced.
         let weak = Rc::downgrade(&self.0);
         let tick = Closure::<dyn FnMut()>::new(move || {
@@ -205,6 +199,12 @@ impl Pool {
                 1000,
             )
             .ok();
+        // Parts computed here, one at a time from the back of the queue, with the event loop
+        // let in between so that helpers' answers are heard and their queues refilled.
+        while let Some((version, index)) = self.part_for_here() {
+            self.compute_here(&batch, version, index).await;
+            yield_to_event_loop().await;
+        }
         let _ = JsFuture::from(promise).await;
         if let Some(timer) = timer {
             scope.clear_interval_with_handle(timer);
