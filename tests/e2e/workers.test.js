@@ -2,10 +2,15 @@
 // CPU-only helper wasm compiled once and shared). 1, 2 and 4 helpers give the same losses and
 // latents bit for bit (the parts are summed in part order); a helper that crashes or hangs mid-run is
 // replaced, its part computed again, and the results do not change; the page names the
-// compute in use with its workers.
+// compute in use with its workers. The command-line tool, on 1 or 2 threads, trains the same
+// model from the same file and seed, bit for bit.
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { appHarness, openApp, timeCourseCsv, dropFile, download } = require('./support');
 
 const app = appHarness();
@@ -42,6 +47,34 @@ test('1, 2 and 4 training helpers train the same model bit for bit', async () =>
   const alone = await train(0);
   assert.match(alone.backend, /^Compute in use: CPU$/);
   assert.equal(alone.loss, one.loss, 'losses in the analysis worker alone');
+});
+
+/** The command-line tool the native tests built (scripts/test.sh builds them first), or VRNN_CLI. */
+function cliBinary() {
+  if (process.env.VRNN_CLI) return process.env.VRNN_CLI;
+  const target = process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache', 'vrnn-clustering', 'target');
+  return path.join(target, 'debug', 'vrnn-clustering');
+}
+
+test('the command-line tool trains the same model as the browser, bit for bit', async () => {
+  const cli = cliBinary();
+  assert.ok(fs.existsSync(cli), `no command-line tool at ${cli}: build it first (cargo build -p vrnn-clustering-cli) or set VRNN_CLI`);
+  const browser = await train(2);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parity-'));
+  try {
+    const input = path.join(dir, 'small.csv');
+    fs.writeFileSync(input, timeCourseCsv({ genes: 120 }));
+    for (const threads of [1, 2]) {
+      const out = path.join(dir, `out${threads}`);
+      execFileSync(cli, ['run', '--input', input, '--out', out, '--epochs', '4', '--backend', 'cpu',
+        '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const read = (name) => fs.readFileSync(path.join(out, name), 'utf8');
+      assert.equal(read('loss.csv'), browser.loss, `losses, CLI on ${threads} threads`);
+      assert.equal(read('latents.csv'), browser.latents, `latents, CLI on ${threads} threads`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a training helper that crashes or hangs is replaced and its part computed again', async () => {

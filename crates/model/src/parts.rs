@@ -296,37 +296,52 @@ impl PartModel {
         Ok(())
     }
 
+    /// Refuses a part of another step than the weights it holds.
+    fn check_step(&self, h: &PartHeader) -> Result<(), String> {
+        if self.step == Some(h.step) {
+            return Ok(());
+        }
+        Err(format!(
+            "part {} of step {} arrived without that step's weights",
+            h.index, h.step
+        ))
+    }
+
+    /// [`PartModel::compute`] on the CPU backend, where a part is computed by hand and at once:
+    /// what the native trainer's threads call (they have no event loop to await on).
+    pub fn compute_by_hand(&self, part: &PartInput) -> Result<PartOutput, String> {
+        let h = &part.header;
+        self.check_step(h)?;
+        let Some(weights) = &self.weights else {
+            return Err("a part model without weights for computing by hand".into());
+        };
+        let at = |e: String| format!("part {}: {e}", h.index);
+        part.check_sizes().map_err(at)?;
+        let ws = &mut self.workspace.borrow_mut();
+        let (loss, grads) = if h.test {
+            let loss = crate::cpu::by_hand::part_loss(weights, part, ws).map_err(at)?;
+            (loss, Vec::new())
+        } else {
+            crate::cpu::by_hand::part_gradients(weights, part, ws).map_err(at)?
+        };
+        Ok(PartOutput {
+            index: h.index,
+            loss,
+            grads,
+        })
+    }
+
     /// The part's loss and flat gradients (a test part's loss only), with the weights of the
     /// part's step.
     pub async fn compute(&self, part: &PartInput) -> Result<PartOutput, String> {
         let h = &part.header;
-        if self.step != Some(h.step) {
-            return Err(format!(
-                "part {} of step {} arrived without that step's weights",
-                h.index, h.step
-            ));
-        }
+        self.check_step(h)?;
+        let Some(model) = &self.model else {
+            return self.compute_by_hand(part);
+        };
         let at = |e: String| format!("part {}: {e}", h.index);
         part.check_sizes().map_err(at)?;
         let (g, t, x_dim, z) = (h.genes, h.steps, h.model.x_dim, h.model.z_dim);
-        let model = match (&self.model, &self.weights) {
-            (Some(model), _) => model,
-            (None, Some(weights)) => {
-                let ws = &mut self.workspace.borrow_mut();
-                let (loss, grads) = if h.test {
-                    let loss = crate::cpu::by_hand::part_loss(weights, part, ws).map_err(at)?;
-                    (loss, Vec::new())
-                } else {
-                    crate::cpu::by_hand::part_gradients(weights, part, ws).map_err(at)?
-                };
-                return Ok(PartOutput {
-                    index: h.index,
-                    loss,
-                    grads,
-                });
-            }
-            (None, None) => return Err("a part model without weights".into()),
-        };
         // A test part runs on the inner (non-autodiff) device, as the worker's own test pass.
         let device = if h.test {
             self.device.clone().inner()

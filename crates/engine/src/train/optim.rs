@@ -12,7 +12,7 @@
 //! instead of a sum of per-parameter ones, so when clipping applies its last bits can differ.
 
 use burn::optim::{Adam, AdamConfig, AdamState, Optimizer};
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 use crate::model::Vrnn;
 
@@ -60,13 +60,7 @@ impl FlatOptimizer {
         model: &Vrnn,
         grads: Tensor<1>,
     ) -> Result<(Vrnn, Tensor<1>), String> {
-        let n = self.weights.dims()[0];
-        if grads.dims()[0] != n || model.flat_len() != n {
-            return Err(format!(
-                "{} gradients for a model of {n} parameters",
-                grads.dims()[0]
-            ));
-        }
+        self.check(model, grads.dims()[0])?;
         let norm = grads.clone().square().sum().sqrt();
         let factor = norm
             .clone()
@@ -74,15 +68,68 @@ impl FlatOptimizer {
             .recip()
             .mul_scalar(clip_norm)
             .clamp_max(1.0);
-        let grads = grads * factor;
+        let model = self.adam_step(lr, model, grads * factor)?;
+        Ok((model, norm))
+    }
+
+    /// [`FlatOptimizer::step`] for gradients summed on the host (a batch's parts): the norm is
+    /// taken there, in a fixed order ([`host_norm`]), and the factor computed as `step` does.
+    /// Why: burn's reduction on the device adds in an order that follows the machine's vector
+    /// width (AVX natively, 128 bits in WebAssembly), so a clipped step differed in its last
+    /// bits between the CLI and the browser, and so did every step after it.
+    pub fn step_host(
+        &mut self,
+        lr: f64,
+        clip_norm: f64,
+        model: &Vrnn,
+        grads: Vec<f32>,
+    ) -> Result<(Vrnn, f32), String> {
+        let n = grads.len();
+        self.check(model, n)?;
+        let norm = host_norm(&grads);
+        let factor = ((norm + 1e-6f32).recip() * clip_norm as f32).min(1.0);
+        let device = self.weights.device();
+        let grads = Tensor::<1>::from_data(TensorData::new(grads, [n]), &device);
+        let model = self.adam_step(lr, model, grads.mul_scalar(factor))?;
+        Ok((model, norm))
+    }
+
+    fn check(&self, model: &Vrnn, grads: usize) -> Result<(), String> {
+        let n = self.weights.dims()[0];
+        if grads != n || model.flat_len() != n {
+            return Err(format!("{grads} gradients for a model of {n} parameters"));
+        }
+        Ok(())
+    }
+
+    /// Adam's step with clipped gradients; `model` with the new weights.
+    fn adam_step(&mut self, lr: f64, model: &Vrnn, grads: Tensor<1>) -> Result<Vrnn, String> {
         let (weights, state) = self
             .adam
             .step(lr, self.weights.clone(), grads, self.state.take());
         self.state = state;
         self.weights = weights;
-        let model = model.clone().with_flat_tensor(self.weights.clone())?;
-        Ok((model, norm))
+        model.clone().with_flat_tensor(self.weights.clone())
     }
+}
+
+/// The L2 norm of `values`, the same bits on every platform: the squares added in sixteen
+/// single-precision lanes within blocks of 1024 values (so that it vectorises), the blocks in
+/// double precision, in that order.
+pub fn host_norm(values: &[f32]) -> f32 {
+    let mut total = 0.0f64;
+    for block in values.chunks(1024) {
+        let mut lanes = [0.0f32; 16];
+        let chunks = block.chunks_exact(16);
+        let rest: f32 = chunks.remainder().iter().map(|v| v * v).sum();
+        for c in chunks {
+            for (l, v) in lanes.iter_mut().zip(c) {
+                *l += v * v;
+            }
+        }
+        total += lanes.iter().sum::<f32>() as f64 + rest as f64;
+    }
+    total.sqrt() as f32
 }
 
 #[cfg(test)]
@@ -182,5 +229,56 @@ mod tests {
                 "moved {d}, want {moved}"
             );
         }
+    }
+
+    /// Gradients summed on the host take the device's step: the same bits without clipping,
+    /// the same up to the norm's last bits with it; and the host norm is the norm.
+    #[test]
+    fn the_host_step_is_the_devices() {
+        let device = training_device(cpu_device(), 5);
+        let model = VrnnConfig::new().init(&device);
+        let n = model.flat_len();
+        let inner = device.clone().inner();
+        let grads: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+            .collect();
+        let want = grads
+            .iter()
+            .map(|&g| (g as f64).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        let norm = host_norm(&grads);
+        assert!(
+            (norm as f64 - want).abs() <= 1e-6 * want,
+            "{norm} vs {want}"
+        );
+        let weights =
+            |o: &FlatOptimizer| o.weights().clone().into_data().try_to_vec::<f32>().unwrap();
+        for clip in [1e9, 1.0] {
+            let mut on_device = FlatOptimizer::new(&reference_adam(), &model);
+            let mut on_host = FlatOptimizer::new(&reference_adam(), &model);
+            for _ in 0..2 {
+                let t = Tensor::<1>::from_data(TensorData::new(grads.clone(), [n]), &inner);
+                on_device.step(1e-2, clip, &model, t).unwrap();
+                let (_, norm) = on_host
+                    .step_host(1e-2, clip, &model, grads.clone())
+                    .unwrap();
+                assert!((norm as f64 - want).abs() <= 1e-6 * want);
+            }
+            let (a, b) = (weights(&on_device), weights(&on_host));
+            if clip > 1e6 {
+                assert_eq!(a, b, "unclipped: bit for bit");
+            } else {
+                for (x, y) in a.iter().zip(&b) {
+                    assert!((x - y).abs() <= 1e-6, "clipped: {x} vs {y}");
+                }
+            }
+        }
+        let mut optim = FlatOptimizer::new(&reference_adam(), &model);
+        let err = optim
+            .step_host(1e-3, 1.0, &model, vec![0.0; 3])
+            .err()
+            .unwrap();
+        assert!(err.contains("3 gradients"), "{err}");
     }
 }
