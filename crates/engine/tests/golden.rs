@@ -141,18 +141,19 @@ fn check_golden_step(device: Device) {
     );
 }
 
+/// burn's own CPU matrix products (gemm), natively.
+#[test]
+fn golden_step_matches_pytorch_on_cpu_with_gemm() {
+    vrnn_engine::model::use_gemm_natively(true);
+    check_golden_step(vrnn_engine::backend::cpu_device());
+    vrnn_engine::model::use_gemm_natively(false);
+}
+
+/// The CPU path the app and the CLI run: the matrix products through the hand-written kernel
+/// (`vrnn_kernels::matmul`).
 #[test]
 fn golden_step_matches_pytorch_on_cpu() {
     check_golden_step(vrnn_engine::backend::cpu_device());
-}
-
-/// The browser's CPU path: the matrix products through the hand-written kernel
-/// (`vrnn_kernels::matmul`), which natively only runs when asked.
-#[test]
-fn golden_step_matches_pytorch_with_the_browsers_matrix_kernel() {
-    vrnn_engine::model::use_hand_matmul_natively(true);
-    check_golden_step(vrnn_engine::backend::cpu_device());
-    vrnn_engine::model::use_hand_matmul_natively(false);
 }
 
 /// Runs on any native wgpu adapter (see `common::wgpu_or_skip`).

@@ -11,9 +11,10 @@
 //! weights' rows, contiguous) and `A` through any strides, so transposed and narrowed operands
 //! need no copy, and starts from the bias, so `x W + b` is one pass.
 //!
-//! Natively the model keeps gemm, which has AVX and AVX-512 kernels there (this one would run
-//! on SSE lanes); the tests run this kernel natively too, against a naive product and, through
-//! `vrnn_engine::model::use_hand_matmul_natively`, against PyTorch's golden training step.
+//! Natively the model uses it too (on SSE lanes, where gemm has AVX kernels), so that the CLI
+//! computes the browser's numbers bit for bit; the tests check it against a naive product and
+//! PyTorch's golden training step, and gemm stays for comparison
+//! (`vrnn_engine::model::use_gemm_natively`).
 
 /// Four `f32` lanes: WebAssembly's `v128` where the build has SIMD, a plain array elsewhere
 /// (which the compiler maps onto SSE registers).

@@ -330,6 +330,16 @@ impl Trainer {
             .expect("model is always present between calls")
     }
 
+    /// The model as burn's autodiff needs it: [`Trainer::apply_parts`] keeps a plain one.
+    fn tracked_model(&self) -> Vrnn {
+        let model = self.model().clone();
+        if model.is_tracked() {
+            model
+        } else {
+            model.train()
+        }
+    }
+
     /// The model's weights, read back asynchronously (a checkpoint; safe on WebGPU).
     pub async fn weights(&self) -> TorchTensors {
         self.model().valid().weights().await
@@ -422,7 +432,7 @@ impl Trainer {
             .inverse_variance
             .as_ref()
             .map(|w| select_genes(w, &genes));
-        let model = self.model.take().expect("model present");
+        let model = self.tracked_model();
         let (l, grads) = batch_grads(
             &model,
             &self.device,
@@ -557,7 +567,7 @@ impl Trainer {
     pub async fn parts_here(&self, batch: &PartsBatch) -> Result<Vec<PartOutput>, String> {
         let mut helper = PartModel::with_model(
             self.config.model.clone(),
-            self.model().clone(),
+            self.tracked_model(),
             self.device.clone(),
         );
         helper.set_weights(0, &batch.weights)?;
@@ -605,10 +615,14 @@ impl Trainer {
             }
             loss += o.loss;
         }
-        let model = self.model.as_ref().expect("model present");
+        // Stepped as a plain model, not an autodiff one: parts need no graph here, and each
+        // tracked parameter registers a root in burn's autodiff graph that only a backward pass
+        // frees, so with no backward pass on this side the graph grew by every parameter at
+        // every step, and so did the time burn spent on it (3x the parts' own time natively).
+        let model = self.model().valid();
         let (model, _) = self
             .optim
-            .step_host(self.config.lr, self.config.clip_norm, model, sum)?;
+            .step_host(self.config.lr, self.config.clip_norm, &model, sum)?;
         self.model = Some(model);
         let loss = Tensor::<1>::from_data(TensorData::new(vec![loss], [1]), &self.device);
         self.train_sum = Some(match self.train_sum.take() {

@@ -13,8 +13,8 @@
 //!   from the activations kept in the forward pass;
 //! - [`exp`]: `exp` whose backward pass reuses its output;
 //! - [`kl_sum`]: the KL term of the loss and its four gradients, one pass each;
-//! - [`linear`]: `x W + b` and its three gradients through [`vrnn_kernels::matmul`], for the browser,
-//!   where gemm's kernels are slower (see that module).
+//! - [`linear`]: `x W + b` and its three gradients through [`vrnn_kernels::matmul`]: in the browser
+//!   gemm's kernels are slower (see that module), and natively it gives the browser's numbers.
 //!
 //! All use [`exp_f32`], a branch-free `exp` that the compiler vectorises (SSE2 natively,
 //! `simd128` in wasm). Only the CPU backend has these kernels; the model calls them where

@@ -136,21 +136,23 @@ impl LstmStep {
     }
 }
 
-/// Whether the matrix products go through the hand-written kernel ([`cpu::linear`]): in
-/// WebAssembly on the CPU backend, where gemm's kernels are slower (`matmul.rs` says by how
-/// much). Natively the model keeps gemm, which has AVX and AVX-512 kernels there.
+/// Whether the matrix products go through the hand-written kernel ([`cpu::linear`]): on the CPU
+/// backend, in WebAssembly (where gemm's kernels are slower: `matmul.rs` says by how much) and
+/// natively alike, so that the CLI's model computes what the browser's does, bit for bit (its
+/// training parts are by hand already, `cpu::by_hand`; this is the inference that makes the
+/// latents). gemm's AVX kernels stay for the tests that compare the two ([`use_gemm_natively`]).
 fn hand_matmul(device: &Device) -> bool {
-    (cfg!(target_arch = "wasm32") || HAND_MATMUL.with(|on| on.get())) && cpu::is_cpu(device)
+    (cfg!(target_arch = "wasm32") || !GEMM.with(|on| on.get())) && cpu::is_cpu(device)
 }
 
 thread_local! {
-    static HAND_MATMUL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static GEMM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Runs the browser's matrix products natively too, on this thread: for the tests (the golden
-/// step checks them against PyTorch) and for comparing the two kernels.
-pub fn use_hand_matmul_natively(on: bool) {
-    HAND_MATMUL.with(|cell| cell.set(on));
+/// Runs the matrix products through burn's gemm natively, on this thread: for the tests (the
+/// golden step checks both kernels against PyTorch) and for comparing the two.
+pub fn use_gemm_natively(on: bool) {
+    GEMM.with(|cell| cell.set(on));
 }
 
 /// `layer.forward(x)`, through [`cpu::linear`] where [`hand_matmul`] says so.
