@@ -28,9 +28,10 @@ async function train(workers, extra = '') {
   const notice = await page.locator('.notice').allTextContents();
   const loss = (await download(page, 'Download loss CSV')).text;
   const latents = (await download(page, 'Download latents CSV')).text;
+  const clusters = (await download(page, 'Download clusters CSV')).text;
   assert.deepEqual(errors, []);
   await page.close();
-  return { backend, notice: notice.join(' '), loss, latents };
+  return { backend, notice: notice.join(' '), loss, latents, clusters };
 }
 
 test('1, 2 and 4 training helpers train the same model bit for bit', async () => {
@@ -71,6 +72,10 @@ test('the command-line tool trains the same model as the browser, bit for bit', 
       const read = (name) => fs.readFileSync(path.join(out, name), 'utf8');
       assert.equal(read('loss.csv'), browser.loss, `losses, CLI on ${threads} threads`);
       assert.equal(read('latents.csv'), browser.latents, `latents, CLI on ${threads} threads`);
+      // The same clusters: each gene's cluster (memberships are written rounded, to 6 places).
+      const labels = (csv) => csv.trim().split('\n').map((line) => line.split(',').slice(0, 2).join(','));
+      assert.ok(labels(browser.clusters).length > 50, browser.clusters);
+      assert.deepEqual(labels(read('clusters.csv')), labels(browser.clusters), `clusters, CLI on ${threads} threads`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -59,7 +59,7 @@ pub fn normal_noise(rng: &mut impl Rng, shape: [usize; 3], device: &Device) -> T
 }
 
 /// `n` standard-normal values, as [`normal_noise`] draws them.
-fn normal_values(rng: &mut impl Rng, n: usize) -> Vec<f32> {
+pub(crate) fn normal_values(rng: &mut impl Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| StandardNormal.sample(rng)).collect()
 }
 
@@ -620,9 +620,9 @@ impl Trainer {
         // frees, so with no backward pass on this side the graph grew by every parameter at
         // every step, and so did the time burn spent on it (3x the parts' own time natively).
         let model = self.model().valid();
-        let (model, _) = self
-            .optim
-            .step_host(self.config.lr, self.config.clip_norm, &model, sum)?;
+        let (model, _) =
+            self.optim
+                .step_host(self.config.lr, self.config.clip_norm, &model, sum)?;
         self.model = Some(model);
         let loss = Tensor::<1>::from_data(TensorData::new(vec![loss], [1]), &self.device);
         self.train_sum = Some(match self.train_sum.take() {

@@ -269,7 +269,10 @@ fn parts_keep_a_plain_model_that_burn_can_still_train() {
     tracked.visit(&mut sizes);
     let mut at = 0;
     for n in sizes.0 {
-        assert!(a[at..at + n].iter().any(|&g| g != 0.0), "no gradient at {at}");
+        assert!(
+            a[at..at + n].iter().any(|&g| g != 0.0),
+            "no gradient at {at}"
+        );
         at += n;
     }
     assert_eq!(at, a.len());
