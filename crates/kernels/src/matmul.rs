@@ -12,7 +12,7 @@
 //! need no copy, and starts from the bias, so `x W + b` is one pass.
 //!
 //! Natively the model uses it too (on SSE lanes, where gemm has AVX kernels), so that the CLI
-//! computes the browser's numbers bit for bit; the tests check it against a naive product and
+//! runs the browser's arithmetic; the tests check it against a naive product and
 //! PyTorch's golden training step, and gemm stays for comparison
 //! (`vrnn_engine::model::use_gemm_natively`).
 

@@ -160,16 +160,6 @@ impl ModuleMapper for Load {
 }
 
 impl Vrnn {
-    /// The sizes this model was made with.
-    pub fn config(&self) -> VrnnConfig {
-        VrnnConfig::new()
-            .with_x_dim(self.dec2.weight.dims()[1])
-            .with_h_dim(self.h_dim())
-            .with_z_dim(self.z_dim())
-            .with_width(self.enc1.weight.dims()[1])
-            .with_decoder_previous_h(self.decoder_previous_h)
-    }
-
     /// Whether the parameters are on an autodiff device (tracked for a backward pass), not a
     /// plain one ([`burn::module::Module::valid`]).
     pub fn is_tracked(&self) -> bool {

@@ -6,10 +6,8 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use vrnn_kernels::rng::Rng as ChaChaRng;
 
-use crate::cpu::by_hand;
-use crate::model::{read, Vrnn, VrnnConfig};
-use crate::parts::{PartHeader, PartInput};
-use crate::train::{normal_noise, normal_values};
+use crate::model::{read, Vrnn};
+use crate::train::normal_noise;
 
 pub use vrnn_types::LatentSummary;
 
@@ -29,99 +27,8 @@ const BATCH: usize = 1024;
 
 /// Runs the trained model (no autodiff) over every gene. With [`LatentSummary::PosteriorMean`]
 /// the noise is zero, so `z_t = mu_q` and the reconstruction is the model's deterministic
-/// reading of the gene; with [`LatentSummary::SampledZ`] the noise comes from `seed`. On the
-/// CPU backend the pass is the training parts' own code ([`by_hand::infer`]), so the browser
-/// and the CLI find the same latents bit for bit; elsewhere (WebGPU) it is burn's.
+/// reading of the gene; with [`LatentSummary::SampledZ`] the noise comes from `seed`.
 pub async fn summarise(
-    model: &Vrnn,
-    means: &[f32],
-    n_genes: usize,
-    steps: usize,
-    kind: LatentSummary,
-    seed: u64,
-    device: &Device,
-) -> Latents {
-    if crate::cpu::is_cpu(device) {
-        let weights = model.flat_weights().await;
-        return summarise_by_hand(model.config(), weights, means, n_genes, steps, kind, seed);
-    }
-    summarise_with_burn(model, means, n_genes, steps, kind, seed, device).await
-}
-
-/// [`summarise`] on the CPU: [`by_hand::infer`] over each batch of genes, the summaries on the
-/// host.
-fn summarise_by_hand(
-    config: VrnnConfig,
-    weights: Vec<f32>,
-    means: &[f32],
-    n_genes: usize,
-    steps: usize,
-    kind: LatentSummary,
-    seed: u64,
-) -> Latents {
-    let z_dim = config.z_dim;
-    let weights =
-        by_hand::Weights::new(&config, weights).expect("a model's own weights fit its sizes");
-    let mut workspace = by_hand::Workspace::default();
-    let mut rng = ChaChaRng::seed_from_u64(seed ^ 0x5eed_1a7e);
-    let width = dim_of(kind, z_dim, steps);
-    let mut values = Vec::with_capacity(n_genes * width);
-    let mut recon = Vec::with_capacity(n_genes * steps);
-    let mut start = 0;
-    while start < n_genes {
-        let b = BATCH.min(n_genes - start);
-        let eps = match kind {
-            LatentSummary::SampledZ => normal_values(&mut rng, b * steps * z_dim),
-            _ => vec![0.0; b * steps * z_dim],
-        };
-        let part = PartInput {
-            header: PartHeader {
-                step: 0,
-                index: 0,
-                batch: b,
-                genes: b,
-                steps,
-                beta: 1.0,
-                model: config.clone(),
-                test: true,
-            },
-            x: means[start * steps..(start + b) * steps].to_vec(),
-            eps,
-            w: None,
-        };
-        let out = by_hand::infer(&weights, &part, &mut workspace)
-            .expect("a part made here fits its weights");
-        // The mean over time, as burn's `mean_dim(1)`: the sum over the steps in order,
-        // divided by their number.
-        let mean_over_time = |v: &[f32], values: &mut Vec<f32>| {
-            for gene in v.chunks(steps * z_dim) {
-                for j in 0..z_dim {
-                    let sum = (0..steps).fold(0.0f32, |s, t| s + gene[t * z_dim + j]);
-                    values.push(sum / steps as f32);
-                }
-            }
-        };
-        match kind {
-            LatentSummary::PosteriorMean => mean_over_time(&out.mu_q, &mut values),
-            LatentSummary::SampledZ => mean_over_time(&out.z, &mut values),
-            LatentSummary::Sequence => values.extend_from_slice(&out.mu_q),
-            LatentSummary::StandardisedSequence => {
-                values.extend(out.mu_q.iter().zip(&out.std_q).map(|(m, s)| m / s))
-            }
-        }
-        recon.extend_from_slice(&out.x_mean);
-        start += b;
-    }
-    Latents {
-        kind,
-        dim: width,
-        values,
-        recon,
-    }
-}
-
-/// [`summarise`] through burn's operations, on any device.
-async fn summarise_with_burn(
     model: &Vrnn,
     means: &[f32],
     n_genes: usize,
@@ -229,48 +136,6 @@ mod tests {
                 (s * sd - p).abs() < 1e-5 * (1.0 + p.abs()),
                 "{s} * {sd} != {p}"
             );
-        }
-    }
-
-    /// On the CPU the latents come by hand; they are burn's (within rounding) for every
-    /// summary, sampled ones included (the same noise).
-    #[test]
-    fn the_latents_by_hand_are_burns() {
-        let device = crate::backend::cpu_device();
-        let config = VrnnConfig::new()
-            .with_z_dim(5)
-            .with_decoder_previous_h(true);
-        let model = Vrnn::from_weights(&config, &config.initial_weights(3), &device).unwrap();
-        assert_eq!(model.config(), config);
-        let (genes, steps) = (7, 6);
-        let means: Vec<f32> = (0..genes * steps)
-            .map(|i| (i as f32 * 0.61).cos())
-            .collect();
-        for kind in [
-            LatentSummary::PosteriorMean,
-            LatentSummary::SampledZ,
-            LatentSummary::Sequence,
-            LatentSummary::StandardisedSequence,
-        ] {
-            let hand =
-                pollster::block_on(summarise(&model, &means, genes, steps, kind, 4, &device));
-            let burn = pollster::block_on(summarise_with_burn(
-                &model, &means, genes, steps, kind, 4, &device,
-            ));
-            assert_eq!((hand.dim, hand.values.len()), (burn.dim, burn.values.len()));
-            assert_eq!(hand.recon.len(), genes * steps);
-            for (name, a, b) in [
-                ("values", &hand.values, &burn.values),
-                ("recon", &hand.recon, &burn.recon),
-            ] {
-                assert!(a.iter().any(|&v| v != 0.0), "{kind:?} {name} all zero");
-                for (x, y) in a.iter().zip(b.iter()) {
-                    assert!(
-                        (x - y).abs() <= 1e-5 * (1.0 + y.abs()),
-                        "{kind:?} {name}: {x} vs {y}"
-                    );
-                }
-            }
         }
     }
 }

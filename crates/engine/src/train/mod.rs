@@ -59,7 +59,7 @@ pub fn normal_noise(rng: &mut impl Rng, shape: [usize; 3], device: &Device) -> T
 }
 
 /// `n` standard-normal values, as [`normal_noise`] draws them.
-pub(crate) fn normal_values(rng: &mut impl Rng, n: usize) -> Vec<f32> {
+fn normal_values(rng: &mut impl Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| StandardNormal.sample(rng)).collect()
 }
 

@@ -406,52 +406,6 @@ pub fn part_gradients(
     Ok((loss, backward(w, part, f, d, ws)))
 }
 
-/// The model's reading of a part's genes, gene-major (`[genes, T, z]`, the reconstruction
-/// `[genes, T, x]`): what the analysis summarises.
-pub struct Inference {
-    pub mu_q: Vec<f32>,
-    pub std_q: Vec<f32>,
-    /// `mu_q + std_q eps`, as the forward pass samples it.
-    pub z: Vec<f32>,
-    pub x_mean: Vec<f32>,
-}
-
-/// The forward pass of [`part_loss`] for the analysis's latents. Why by hand there too: the
-/// same code in the browser and natively gives the same latents bit for bit, where burn's
-/// operations reduce and call `libm` in ways that follow the platform.
-pub fn infer(w: &Weights, part: &PartInput, ws: &mut Workspace) -> Result<Inference, String> {
-    check(w, part)?;
-    let f = forward(w, part, ws);
-    let h = &part.header;
-    let (nb, nt) = (h.genes, h.steps);
-    let gene_major = |v: &[f32], n: usize| {
-        let mut out = vec![0.0; nb * nt * n];
-        for t in 0..nt {
-            for b in 0..nb {
-                out[(b * nt + t) * n..(b * nt + t + 1) * n]
-                    .copy_from_slice(&v[(t * nb + b) * n..(t * nb + b + 1) * n]);
-            }
-        }
-        out
-    };
-    let mu_q = gene_major(&f.mu_q, h.model.z_dim);
-    let std_q = gene_major(&f.std_q, h.model.z_dim);
-    let x_mean = gene_major(&f.x_mean, h.model.x_dim);
-    let z = mu_q
-        .iter()
-        .zip(&std_q)
-        .zip(&part.eps)
-        .map(|((m, s), e)| m + s * e)
-        .collect();
-    ws.keep(f.buffers());
-    Ok(Inference {
-        mu_q,
-        std_q,
-        z,
-        x_mean,
-    })
-}
-
 /// The VRNN's forward pass over the part's genes.
 fn forward(w: &Weights, part: &PartInput, ws: &mut Workspace) -> Forward {
     let h = &part.header;

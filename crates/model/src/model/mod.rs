@@ -138,9 +138,9 @@ impl LstmStep {
 
 /// Whether the matrix products go through the hand-written kernel ([`cpu::linear`]): on the CPU
 /// backend, in WebAssembly (where gemm's kernels are slower: `matmul.rs` says by how much) and
-/// natively alike, so that the CLI's model computes what the browser's does, bit for bit (its
-/// training parts are by hand already, `cpu::by_hand`; this is the inference that makes the
-/// latents). gemm's AVX kernels stay for the tests that compare the two ([`use_gemm_natively`]).
+/// natively alike, so that the CLI's inference (the latents) runs the browser's kernels, as its
+/// training parts do (`cpu::by_hand`). gemm's AVX kernels stay for the tests that compare the
+/// two ([`use_gemm_natively`]).
 fn hand_matmul(device: &Device) -> bool {
     (cfg!(target_arch = "wasm32") || !GEMM.with(|on| on.get())) && cpu::is_cpu(device)
 }
