@@ -160,6 +160,12 @@ impl ModuleMapper for Load {
 }
 
 impl Vrnn {
+    /// Whether the parameters are on an autodiff device (tracked for a backward pass), not a
+    /// plain one ([`burn::module::Module::valid`]).
+    pub fn is_tracked(&self) -> bool {
+        self.lstm.weight_hh.val().is_autodiff()
+    }
+
     /// Number of values in [`Vrnn::flat_weights`] and [`Vrnn::flat_gradients`].
     pub fn flat_len(&self) -> usize {
         self.num_params()

@@ -323,6 +323,16 @@ impl Trainer {
             .expect("model is always present between calls")
     }
 
+    /// The model as burn's autodiff needs it: [`Trainer::apply_parts`] keeps a plain one.
+    fn tracked_model(&self) -> Vrnn {
+        let model = self.model().clone();
+        if model.is_tracked() {
+            model
+        } else {
+            model.train()
+        }
+    }
+
     /// The model's weights, read back asynchronously (a checkpoint; safe on WebGPU).
     pub async fn weights(&self) -> TorchTensors {
         self.model().valid().weights().await
@@ -399,7 +409,7 @@ impl Trainer {
             .inverse_variance
             .as_ref()
             .map(|w| select_genes(w, &genes));
-        let model = self.model.take().expect("model present");
+        let model = self.tracked_model();
         let (l, grads) = batch_grads(
             &model,
             &self.device,
@@ -501,7 +511,7 @@ impl Trainer {
     pub async fn parts_here(&self, batch: &PartsBatch) -> Result<Vec<PartOutput>, String> {
         let mut helper = PartModel::with_model(
             self.config.model.clone(),
-            self.model().clone(),
+            self.tracked_model(),
             self.device.clone(),
         );
         helper.set_weights(0, &batch.weights)?;
@@ -552,10 +562,14 @@ impl Trainer {
         }
         let n = sum.len();
         let sum = Tensor::<1>::from_data(TensorData::new(sum, [n]), &inner);
-        let model = self.model.as_ref().expect("model present");
+        // Stepped as a plain model, not an autodiff one: the parts' gradients are here already,
+        // and each tracked parameter registers a root in burn's autodiff graph that only a
+        // backward pass prunes; with none on this side the graph grew by every parameter at
+        // every step, for the whole run.
+        let model = self.model().valid();
         let (model, _) = self
             .optim
-            .step(self.config.lr, self.config.clip_norm, model, sum)?;
+            .step(self.config.lr, self.config.clip_norm, &model, sum)?;
         self.model = Some(model);
         let loss = Tensor::<1>::from_data(TensorData::new(vec![loss], [1]), &self.device);
         self.train_sum = Some(match self.train_sum.take() {

@@ -231,3 +231,56 @@ fn parts_that_do_not_fit_are_refused() {
     assert!(pollster::block_on(t.close_epoch(&test, outputs)).is_err());
     assert_eq!(t.epochs_done(), 0);
 }
+
+/// Parts leave the trainer a plain model (burn's autodiff graph, which only a backward pass
+/// prunes, must not grow by every parameter at every step), and the tracked model made from it
+/// again has every parameter's gradients: those of a model built from the same weights.
+#[test]
+fn parts_keep_a_plain_model_that_burn_can_still_train() {
+    let mut t = trainer(50, 4);
+    assert!(t.model().is_tracked(), "a new trainer's model is burn's");
+    let batch = pollster::block_on(t.next_parts());
+    let outputs = pollster::block_on(t.parts_here(&batch)).unwrap();
+    t.apply_parts(&batch, outputs).unwrap();
+    assert!(!t.model().is_tracked(), "after parts, a plain model");
+    let weights = pollster::block_on(t.model().flat_weights());
+    let tracked = t.tracked_model();
+    assert!(tracked.is_tracked());
+    let fresh = t
+        .config
+        .model
+        .init(&t.device)
+        .with_flat_weights(&weights, &t.device)
+        .unwrap();
+    let normal = Distribution::Normal(0.0, 1.0);
+    let x = Tensor::<3>::random([9, 6, 1], normal, &t.device);
+    let eps = Tensor::<3>::random([9, 6, t.config.model.z_dim], normal, &t.device);
+    let grads = |m: &Vrnn| {
+        let (_, g) = batch_grads(m, &t.device, x.clone(), eps.clone(), None, 0.1, 2, 1);
+        g.into_data().try_to_vec::<f32>().unwrap()
+    };
+    let (a, b) = (grads(&tracked), grads(&fresh));
+    assert_eq!(a, b);
+    assert_eq!(a.len(), tracked.flat_len());
+    /// Each parameter's number of values, in the flat buffers' order.
+    struct Sizes(Vec<usize>);
+    impl burn::module::ModuleVisitor for Sizes {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            self.0.push(param.val().shape().num_elements());
+        }
+    }
+    let mut sizes = Sizes(Vec::new());
+    tracked.visit(&mut sizes);
+    let mut at = 0;
+    for n in sizes.0 {
+        assert!(
+            a[at..at + n].iter().any(|&g| g != 0.0),
+            "no gradient at {at}"
+        );
+        at += n;
+    }
+    assert_eq!(at, a.len());
+    // And the trainer trains on with burn's autodiff from it.
+    t.train_batch();
+    assert!(t.model().is_tracked());
+}
