@@ -237,7 +237,9 @@ fn parts_that_do_not_fit_are_refused() {
 fn parts_keep_a_plain_model_that_burn_can_still_train() {
     let mut t = trainer(50, 4);
     assert!(t.model().is_tracked(), "a new trainer's model is burn's");
-    t.train_batch();
+    let batch = pollster::block_on(t.next_parts());
+    let outputs = pollster::block_on(t.parts_here(&batch)).unwrap();
+    t.apply_parts(&batch, outputs).unwrap();
     assert!(!t.model().is_tracked(), "after parts, a plain model");
     let weights = pollster::block_on(t.model().flat_weights());
     let tracked = t.tracked_model();
