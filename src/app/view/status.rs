@@ -47,14 +47,22 @@ pub fn StatusLine(state: AppState) -> impl IntoView {
     }
 }
 
+/// The least wait between two redraws of the loss plot while training, in milliseconds.
+const LOSS_REDRAW_MIN_MS: f64 = 200.0;
+/// While training, the loss plot waits this many times as long as its last redraw took before
+/// the next, so that redrawing takes at most a fifth of the page's main thread on any machine.
+const LOSS_REDRAW_FACTOR: f64 = 4.0;
+
 /// Train and test loss per epoch (`data-plot="loss"`).
 #[component]
 pub fn LossPlot(state: AppState) -> impl IntoView {
     let history = state.history;
-    // While training, the loss plot redraws at most five times a second: a small data set
-    // trains hundreds of epochs a second, and redrawing after each would hold up the page.
-    // Once training stops it draws at once, so the final plot is never late.
+    // While training, the loss plot redraws at most five times a second, and less often where
+    // a redraw is slow (a slow machine, a long run): a small data set trains hundreds of epochs
+    // a second, and redrawing after each would hold up the page. Once training stops it draws
+    // at once, so the final plot is never late.
     let draw_pending = StoredValue::new(false);
+    let last_draw_ms = StoredValue::new(0.0_f64);
     Effect::new(move || {
         history.track();
         if !matches!(state.phase.get(), Phase::Training { .. }) {
@@ -67,10 +75,17 @@ pub fn LossPlot(state: AppState) -> impl IntoView {
         draw_pending.set_value(true);
         let draw = Closure::once_into_js(move || {
             draw_pending.set_value(false);
-            plots::draw("plot-loss", plots::loss_plot(&history.get_untracked()));
+            let started = js_sys::Date::now();
+            let figure = plots::figure(&plots::loss_plot(&history.get_untracked()));
+            plots::draw_then("plot-loss", figure, move || {
+                last_draw_ms.set_value(js_sys::Date::now() - started);
+            });
         });
-        let _ = window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(draw.unchecked_ref(), 200);
+        let wait = LOSS_REDRAW_MIN_MS.max(LOSS_REDRAW_FACTOR * last_draw_ms.get_value());
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+            draw.unchecked_ref(),
+            wait as i32,
+        );
     });
     view! {
         <section class="plots">
