@@ -11,10 +11,10 @@
 //! weights' rows, contiguous) and `A` through any strides, so transposed and narrowed operands
 //! need no copy, and starts from the bias, so `x W + b` is one pass.
 //!
-//! Natively the model uses it too (on SSE lanes, where gemm has AVX kernels), so that the CLI
-//! runs the browser's arithmetic; the tests check it against a naive product and
-//! PyTorch's golden training step, and gemm stays for comparison
-//! (`vrnn_engine::model::use_gemm_natively`).
+//! Natively the model uses it too, so that the CLI runs the browser's arithmetic: on AVX lanes
+//! where the machine has them (the `avx` module below, chosen at run time, the same bits), on the
+//! portable lanes elsewhere. The tests check it against a naive product and PyTorch's golden
+//! training step, and gemm stays for comparison (`vrnn_engine::model::use_gemm_natively`).
 
 /// Four `f32` lanes: WebAssembly's `v128` where the build has SIMD, a plain array elsewhere
 /// (which the compiler maps onto SSE registers).
