@@ -43,6 +43,11 @@ test('Benchmark this machine reports seconds per epoch and downloads as JSON', a
     assert.equal(p.parts, 40, `${cpu.path}: 4 batches of 8 parts and the test genes in 8 parts per epoch`);
     assert.ok(p.parts_here > 0 && p.parts_here < 40, JSON.stringify(p));
     assert.ok(p.part_s > 0 && p.part_here_s > 0 && p.message_s >= 0 && p.coordinator_s > 0, JSON.stringify(p));
+    // The training worker's own share, split: making batches, stepping, closing epochs.
+    assert.ok(p.batch_s > 0 && p.step_s > 0 && p.close_s > 0, JSON.stringify(p));
+    // The next batch is made while the helpers compute (all but each epoch's first).
+    assert.ok(p.ahead_s > 0, JSON.stringify(p));
+    assert.ok(p.batch_s + p.step_s + p.close_s <= p.coordinator_s * 1.001, JSON.stringify(p));
   }
   console.log(`benchmark: ${JSON.stringify(report.paths)}`);
   assert.equal(gpu.path, 'WebGPU');

@@ -34,7 +34,7 @@ pub use analysis::{analyse, Analysis, AnalysisConfig, AnalysisError};
 pub use burn;
 pub use ingest::{read_table, Dataset, IngestError, IngestOptions};
 pub use model::{Vrnn, VrnnConfig};
-pub use run::{Hooks, Run, RunError, Trained};
+pub use run::{CoordinatorTimes, Hooks, Run, RunError, Trained};
 pub use session::{Session, Source};
 pub use train::{EpochLosses, TrainConfig, Trainer};
 /// The streaming reader lives in its own crate (no burn) so it can be fuzzed quickly.

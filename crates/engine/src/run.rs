@@ -61,9 +61,15 @@ pub trait Hooks {
         false
     }
     /// The parts of a batch, computed elsewhere, in any order; `None` (or results that do not
-    /// fit) and they are computed here. Only called when [`Hooks::pooled`].
-    fn parts(&mut self, batch: &PartsBatch) -> impl Future<Output = Option<Vec<PartOutput>>> {
-        let _ = batch;
+    /// fit) and they are computed here. `meanwhile` is this side's work that can overlap
+    /// theirs (making the next batch): call it once, when the parts are handed out, or not
+    /// at all. Only called when [`Hooks::pooled`].
+    fn parts(
+        &mut self,
+        batch: &PartsBatch,
+        meanwhile: &mut dyn FnMut(),
+    ) -> impl Future<Output = Option<Vec<PartOutput>>> {
+        let _ = (batch, meanwhile);
         std::future::ready(None)
     }
     /// Awaited after every epoch, with the run as it stands (for progress and checkpoints).
@@ -158,6 +164,24 @@ pub struct Run {
     clock: Clock,
     /// Training seconds so far, over every stretch.
     train_s: f64,
+    /// Where the trainer's own seconds went in batches handed out in parts.
+    coordinator: CoordinatorTimes,
+}
+
+/// Seconds the trainer spent on its own side of batches handed out in parts
+/// ([`Hooks::pooled`]), summed over the run: what the benchmark reports as the training
+/// worker's share, split so that the part worth cutting shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CoordinatorTimes {
+    /// Making batches: the noise, each part's slices, the weights read.
+    pub batch_s: f64,
+    /// Summing the parts' gradients, clipping, Adam and the new model.
+    pub step_s: f64,
+    /// The test genes' parts made and their losses summed, and the epoch's losses read.
+    pub close_s: f64,
+    /// Making the next training batch ahead, while helpers computed the one before
+    /// ([`Hooks::parts`]'s `meanwhile`): inside the wait for them, not added to the others.
+    pub ahead_s: f64,
 }
 
 impl Run {
@@ -277,6 +301,7 @@ impl Run {
             device,
             clock,
             train_s: 0.0,
+            coordinator: CoordinatorTimes::default(),
         }
     }
 
@@ -351,9 +376,20 @@ impl Run {
         if !hooks.pooled() {
             return self.trainer.train_batch();
         }
+        let t0 = (self.clock)();
         let batch = self.trainer.next_parts().await;
-        if let Some(outputs) = hooks.parts(&batch).await {
-            if let Ok(last) = self.trainer.apply_parts(&batch, outputs) {
+        self.coordinator.batch_s += (self.clock)() - t0;
+        let (trainer, clock, times) = (&mut self.trainer, self.clock, &mut self.coordinator);
+        let mut ahead = || {
+            let t0 = clock();
+            trainer.make_ahead();
+            times.ahead_s += clock() - t0;
+        };
+        if let Some(outputs) = hooks.parts(&batch, &mut ahead).await {
+            let t0 = (self.clock)();
+            let applied = self.trainer.apply_parts(&batch, outputs);
+            self.coordinator.step_s += (self.clock)() - t0;
+            if let Ok(last) = applied {
                 return last;
             }
         }
@@ -371,10 +407,15 @@ impl Run {
         if !hooks.pooled() {
             return self.trainer.finish_epoch().await;
         }
+        let t0 = (self.clock)();
         let test = self.trainer.test_parts().await;
+        self.coordinator.close_s += (self.clock)() - t0;
         if !test.parts.is_empty() {
-            if let Some(outputs) = hooks.parts(&test).await {
-                if let Ok(e) = self.trainer.close_epoch(&test, outputs).await {
+            if let Some(outputs) = hooks.parts(&test, &mut || {}).await {
+                let t0 = (self.clock)();
+                let closed = self.trainer.close_epoch(&test, outputs).await;
+                self.coordinator.close_s += (self.clock)() - t0;
+                if let Ok(e) = closed {
                     return e;
                 }
             }
@@ -430,6 +471,11 @@ impl Run {
     /// Training seconds so far.
     pub fn train_seconds(&self) -> f64 {
         self.train_s
+    }
+
+    /// The trainer's own seconds in batches handed out in parts, so far.
+    pub fn coordinator_times(&self) -> CoordinatorTimes {
+        self.coordinator
     }
 
     /// Epochs trained so far.

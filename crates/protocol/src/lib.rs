@@ -242,6 +242,21 @@ pub struct PoolTiming {
     /// Seconds the training worker spends outside the batches' parts (neither waiting for
     /// the helpers nor computing its own): the noise, the sums of the parts, clipping, Adam.
     pub coordinator_s: f64,
+    /// Of [`PoolTiming::coordinator_s`]: making the training batches (the noise, each part's
+    /// slices, the weights read once per batch).
+    #[serde(default)]
+    pub batch_s: f64,
+    /// Of it: summing the parts' gradients, clipping, Adam and the model's new weights.
+    #[serde(default)]
+    pub step_s: f64,
+    /// Of it: the test genes' parts made and summed, the epoch's losses read. The rest of
+    /// `coordinator_s` is the event loop between batches (messages, Cancel).
+    #[serde(default)]
+    pub close_s: f64,
+    /// Making the next training batch while the helpers computed one: inside the wait for
+    /// them (not in `coordinator_s`), where it used to hold them up.
+    #[serde(default)]
+    pub ahead_s: f64,
 }
 
 /// One finished epoch.

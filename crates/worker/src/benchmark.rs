@@ -14,7 +14,7 @@ use vrnn_engine::backend;
 use vrnn_engine::burn::tensor::Device;
 use vrnn_engine::parts::PartOutput;
 use vrnn_engine::train::PartsBatch;
-use vrnn_engine::{Dataset, Hooks, Run, Source};
+use vrnn_engine::{CoordinatorTimes, Dataset, Hooks, Run, Source};
 use vrnn_protocol::{
     defaults, Backend, BenchmarkReport, Compute, GeneSelection, PathTiming, PoolTiming, Preset,
     Response, TrainSettings,
@@ -165,8 +165,12 @@ impl Hooks for Throwaway<'_> {
         self.cpu
     }
 
-    async fn parts(&mut self, batch: &PartsBatch) -> Option<Vec<PartOutput>> {
-        self.pool?.compute(batch).await
+    async fn parts(
+        &mut self,
+        batch: &PartsBatch,
+        meanwhile: &mut dyn FnMut(),
+    ) -> Option<Vec<PartOutput>> {
+        self.pool?.compute(batch, meanwhile).await
     }
 }
 
@@ -210,6 +214,7 @@ async fn time_path(
     };
     let mut started = None;
     let mut at_start = PoolTimes::default();
+    let mut own_at_start = CoordinatorTimes::default();
     let mut hooks = Throwaway {
         pool,
         cpu: backend == Backend::Cpu,
@@ -226,6 +231,7 @@ async fn time_path(
             if done == 1 {
                 started = Some(now_s());
                 at_start = pool.map(Pool::times).unwrap_or_default();
+                own_at_start = run.coordinator_times();
             }
             post(&Response::Benchmarking {
                 label: format!("Benchmarking this machine: {path}, epoch {done} of {epochs}…"),
@@ -245,6 +251,7 @@ async fn time_path(
         timing.seconds_per_epoch = Some(seconds / epochs);
         if let Some(pool) = pool {
             let t = pool.times();
+            let own = run.coordinator_times();
             let parts = (t.parts - at_start.parts).max(1) as f64;
             let here = t.here_parts - at_start.here_parts;
             let compute = t.compute_s - at_start.compute_s;
@@ -256,6 +263,10 @@ async fn time_path(
                 part_here_s: (t.here_s - at_start.here_s) / here.max(1) as f64,
                 message_s: (t.round_trip_s - at_start.round_trip_s - compute) / parts,
                 coordinator_s: (seconds - (t.wait_s - at_start.wait_s)) / epochs,
+                batch_s: (own.batch_s - own_at_start.batch_s) / epochs,
+                step_s: (own.step_s - own_at_start.step_s) / epochs,
+                close_s: (own.close_s - own_at_start.close_s) / epochs,
+                ahead_s: (own.ahead_s - own_at_start.ahead_s) / epochs,
             });
         }
     }

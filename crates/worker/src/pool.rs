@@ -165,7 +165,13 @@ impl Pool {
     }
 
     /// The parts' results from the helpers, or None when they could not compute them.
-    pub async fn compute(&self, batch: &PartsBatch) -> Option<Vec<PartOutput>> {
+    /// `meanwhile` runs here once the helpers have their first parts, before this worker
+    /// computes its own: work that would otherwise hold them up between batches.
+    pub async fn compute(
+        &self,
+        batch: &PartsBatch,
+        meanwhile: &mut dyn FnMut(),
+    ) -> Option<Vec<PartOutput>> {
         let t0 = now_s();
         let batch = Rc::new(batch.clone());
         let mut setup = |resolve: Function, _reject: Function| {
@@ -185,6 +191,9 @@ impl Pool {
         };
         let promise = Promise::new(&mut setup);
         dispatch(&mut self.0.borrow_mut());
+        if self.0.borrow().helpers.iter().any(|h| !h.busy.is_empty()) {
+            meanwhile();
+        }
         // Once a second, helpers that stopped answering are found and replaced.
         let weak = Rc::downgrade(&self.0);
         let tick = Closure::<dyn FnMut()>::new(move || {

@@ -230,9 +230,13 @@ impl Hooks for WorkerHooks<'_> {
         self.cpu
     }
 
-    async fn parts(&mut self, batch: &PartsBatch) -> Option<Vec<PartOutput>> {
+    async fn parts(
+        &mut self,
+        batch: &PartsBatch,
+        meanwhile: &mut dyn FnMut(),
+    ) -> Option<Vec<PartOutput>> {
         let pool = self.pool.as_ref()?;
-        let out = pool.compute(batch).await;
+        let out = pool.compute(batch, meanwhile).await;
         let crashes = pool.take_crashes();
         if !crashes.is_empty() && !self.crash_told {
             self.crash_told = true;

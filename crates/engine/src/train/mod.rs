@@ -226,11 +226,14 @@ pub struct Trainer {
     /// ([`Trainer::next_parts`]): reading them back from the device each batch would cost more.
     host_data: Vec<f32>,
     host_inverse_variance: Option<Vec<f32>>,
-    /// Natively on the CPU backend, one part model per thread, kept between batches (each
-    /// keeps its buffers): the browser's helpers' code, so a CLI run computes every part by
-    /// hand, as a browser run does ([`Trainer::train_batch`]).
-    #[cfg(not(target_family = "wasm"))]
+    /// On the CPU backend, one part model per thread, kept between batches (each keeps its
+    /// buffers): the browser's helpers' code, so a CLI run computes every part by hand, as a
+    /// browser run does ([`Trainer::train_batch`]); in the browser the first is the worker's
+    /// own ([`Trainer::parts_here`]).
     part_models: Vec<PartModel>,
+    /// The next training batch's parts, made ahead of [`Trainer::next_parts`] without their
+    /// weights ([`Trainer::make_ahead`]).
+    ahead: Option<Vec<PartInput>>,
 }
 
 /// A training batch as parts for helpers: the weights every part is computed with (flat, see
@@ -282,8 +285,8 @@ impl Trainer {
             threads: 1,
             host_data: means.to_vec(),
             host_inverse_variance: None,
-            #[cfg(not(target_family = "wasm"))]
             part_models: Vec::new(),
+            ahead: None,
         }
     }
 
@@ -452,13 +455,43 @@ impl Trainer {
             Some(s) => s + l,
             None => l,
         });
-        self.next_batch >= self.batches.len()
+        self.epoch_trained()
+    }
+
+    /// Whether the epoch's last training batch has been taken (and none is made ahead).
+    fn epoch_trained(&self) -> bool {
+        self.ahead.is_none() && self.next_batch >= self.batches.len()
     }
 
     /// The next batch (starting a new epoch if needed) split into [`TrainConfig::parts`] parts
     /// for helpers to compute: the genes and noise [`Trainer::train_batch`] would use, in the
     /// same parts. The browser's training worker hands them to its pool of helpers.
     pub async fn next_parts(&mut self) -> PartsBatch {
+        let parts = match self.ahead.take() {
+            Some(parts) => parts,
+            None => self.batch_inputs(),
+        };
+        PartsBatch {
+            weights: self.flat_weights().await,
+            parts,
+        }
+    }
+
+    /// Makes the next training batch's parts (its noise and each part's slices of the data)
+    /// ahead of [`Trainer::next_parts`], which then only adds the weights: the browser's
+    /// training worker calls it while helpers compute the batch before, so that drawing the
+    /// noise (about 2.5 ms a batch in WebAssembly, when the helpers would wait for it) overlaps
+    /// their work. Only within an epoch, so the generator's draws keep their order (a batch's
+    /// noise, the next batch's, ..., the test genes', the next epoch's shuffle) and no number
+    /// changes. Does nothing when one is made already or the epoch's batches are all taken.
+    pub fn make_ahead(&mut self) {
+        if self.ahead.is_none() && self.next_batch < self.batches.len() {
+            self.ahead = Some(self.batch_inputs());
+        }
+    }
+
+    /// The next training batch's parts without weights, starting a new epoch if needed.
+    fn batch_inputs(&mut self) -> Vec<PartInput> {
         if self.next_batch >= self.batches.len() {
             self.start_epoch();
         }
@@ -470,10 +503,7 @@ impl Trainer {
         );
         let mut parts = Vec::new();
         self.push_parts(&mut parts, &genes, &eps, false);
-        PartsBatch {
-            weights: self.flat_weights().await,
-            parts,
-        }
+        parts
     }
 
     /// The test genes' loss of [`Trainer::finish_epoch`] as parts for helpers: each test
@@ -563,21 +593,39 @@ impl Trainer {
         outputs.expect("the parts of a batch made here fit the model")
     }
 
-    /// The parts of `batch` computed here, as a helper would (the fallback when helpers fail).
-    pub async fn parts_here(&self, batch: &PartsBatch) -> Result<Vec<PartOutput>, String> {
-        let mut helper = PartModel::with_model(
-            self.config.model.clone(),
-            self.tracked_model(),
-            self.device.clone(),
-        );
-        helper.set_weights(0, &batch.weights)?;
-        let mut out = Vec::with_capacity(batch.parts.len());
-        for part in &batch.parts {
-            let mut part = part.clone();
-            part.header.step = 0;
-            out.push(helper.compute(&part).await?);
+    /// The parts of `batch` computed here, as a helper would: the browser's analysis worker
+    /// without helpers (`Workers` 0), and the fallback when helpers fail. On the CPU backend
+    /// by hand, with the trainer's first part model and its buffers, kept between batches.
+    /// Why not burn's model: making a tracked model per batch registered every parameter as a
+    /// root of burn's autodiff graph, which only a backward pass prunes (see
+    /// [`Trainer::apply_parts`]), and a fresh part model allocated its 2.5 MB of buffers anew.
+    pub async fn parts_here(&mut self, batch: &PartsBatch) -> Result<Vec<PartOutput>, String> {
+        if !crate::cpu::is_cpu(&self.device) {
+            let mut helper = PartModel::with_model(
+                self.config.model.clone(),
+                self.tracked_model(),
+                self.device.clone(),
+            );
+            helper.set_weights(0, &batch.weights)?;
+            let mut out = Vec::with_capacity(batch.parts.len());
+            for part in &batch.parts {
+                let mut part = part.clone();
+                part.header.step = 0;
+                out.push(helper.compute(&part).await?);
+            }
+            return Ok(out);
         }
-        Ok(out)
+        if self.part_models.is_empty() {
+            let model = PartModel::new(self.config.model.clone(), self.device.clone());
+            self.part_models.push(model);
+        }
+        let model = &mut self.part_models[0];
+        model.set_weights(0, &batch.weights)?;
+        batch
+            .parts
+            .iter()
+            .map(|part| model.compute_by_hand(part))
+            .collect()
     }
 
     /// Sums the parts' losses and gradients in part order and takes the optimiser step: the
@@ -629,7 +677,7 @@ impl Trainer {
             Some(s) => s + loss,
             None => loss,
         });
-        Ok(self.next_batch >= self.batches.len())
+        Ok(self.epoch_trained())
     }
 
     /// Closes the epoch: evaluates the test genes without gradients (z still sampled, as the

@@ -179,6 +179,38 @@ fn parts_computed_by_helpers_in_any_order_train_the_same_model() {
         "parts computed by the worker itself"
     );
 
+    // The next batch made ahead while a batch's parts are out (the browser's worker does
+    // that while its helpers compute): the generator's draws keep their order, so nothing
+    // changes, asked once, twice or (at an epoch's last batch) when there is none to make.
+    let mut t = trainer(50, 4);
+    assert!(
+        t.batches_per_epoch() >= 2,
+        "an epoch of more than one batch"
+    );
+    let mut losses = Vec::new();
+    let mut made_ahead = 0;
+    while !t.is_done() {
+        let batch = pollster::block_on(t.next_parts());
+        t.make_ahead();
+        made_ahead += usize::from(t.ahead.is_some());
+        t.make_ahead();
+        let outputs = pollster::block_on(t.parts_here(&batch)).unwrap();
+        if t.apply_parts(&batch, outputs).unwrap() {
+            assert!(t.ahead.is_none(), "never ahead across the epoch's end");
+            let test = pollster::block_on(t.test_parts());
+            t.make_ahead();
+            assert!(t.ahead.is_none(), "nor while the test genes are out");
+            let outputs = pollster::block_on(t.parts_here(&test)).unwrap();
+            losses.push(pollster::block_on(t.close_epoch(&test, outputs)).unwrap());
+        }
+    }
+    assert_eq!(
+        made_ahead,
+        2 * (t.batches_per_epoch() - 1),
+        "all but each epoch's last"
+    );
+    assert_eq!(outcome(&t, &losses), in_order, "batches made ahead");
+
     // And natively the trainer's own batches (the CLI's) are the same parts, computed by hand
     // on its threads: the same bits on one thread or three.
     for threads in [1, 3] {
