@@ -263,19 +263,6 @@ impl PartModel {
         }
     }
 
-    /// A model of `config`'s sizes made from `model` (whose weights [`PartModel::set_weights`]
-    /// replaces), without initialising one: the training worker's own fallback.
-    pub fn with_model(config: VrnnConfig, model: Vrnn, device: Device) -> PartModel {
-        PartModel {
-            model: (!crate::cpu::is_cpu(&device)).then_some(model),
-            config,
-            device,
-            step: None,
-            weights: None,
-            workspace: RefCell::default(),
-        }
-    }
-
     pub fn config(&self) -> &VrnnConfig {
         &self.config
     }

@@ -594,38 +594,23 @@ impl Trainer {
     }
 
     /// The parts of `batch` computed here, as a helper would: the browser's analysis worker
-    /// without helpers (`Workers` 0), and the fallback when helpers fail. On the CPU backend
-    /// by hand, with the trainer's first part model and its buffers, kept between batches.
-    /// Why not burn's model: making a tracked model per batch registered every parameter as a
-    /// root of burn's autodiff graph, which only a backward pass prunes (see
-    /// [`Trainer::apply_parts`]), and a fresh part model allocated its 2.5 MB of buffers anew.
+    /// without helpers (`Workers` 0), and the fallback when helpers fail. With the trainer's
+    /// first part model, kept between batches with its buffers (by hand on the CPU backend).
+    /// Why not a part model made per batch from burn's model: the tracked model registered
+    /// every parameter as a root of burn's autodiff graph, which only a backward pass prunes
+    /// (see [`Trainer::apply_parts`]), and a fresh part model allocated its buffers anew.
     pub async fn parts_here(&mut self, batch: &PartsBatch) -> Result<Vec<PartOutput>, String> {
-        if !crate::cpu::is_cpu(&self.device) {
-            let mut helper = PartModel::with_model(
-                self.config.model.clone(),
-                self.tracked_model(),
-                self.device.clone(),
-            );
-            helper.set_weights(0, &batch.weights)?;
-            let mut out = Vec::with_capacity(batch.parts.len());
-            for part in &batch.parts {
-                let mut part = part.clone();
-                part.header.step = 0;
-                out.push(helper.compute(&part).await?);
-            }
-            return Ok(out);
-        }
         if self.part_models.is_empty() {
             let model = PartModel::new(self.config.model.clone(), self.device.clone());
             self.part_models.push(model);
         }
         let model = &mut self.part_models[0];
         model.set_weights(0, &batch.weights)?;
-        batch
-            .parts
-            .iter()
-            .map(|part| model.compute_by_hand(part))
-            .collect()
+        let mut out = Vec::with_capacity(batch.parts.len());
+        for part in &batch.parts {
+            out.push(model.compute(part).await?);
+        }
+        Ok(out)
     }
 
     /// Sums the parts' losses and gradients in part order and takes the optimiser step: the
